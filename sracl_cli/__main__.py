@@ -1,0 +1,3 @@
+from sracl_cli.cli import main
+
+main()
