@@ -170,16 +170,19 @@ def validate_recipe(raw: dict[str, Any], path: Path, override_keys: list[str] = 
     except ValidationError as error:
         problems += _problems(error)
         config = None
-    data_params = model_params = None
-    if config is not None:
-        data_params = _validate_plugin_keys("dataset loader", "data", "loader", config.data, context, problems)
-        model_params = _validate_plugin_keys("backbone", "model", "backbone", config.model, context, problems)
+    # Plugin keys are checked even when other sections failed, so one run reports every problem.
+    data_params = _validate_plugin_keys("dataset loader", "data", "loader", DataSection, raw, context, problems)
+    model_params = _validate_plugin_keys("backbone", "model", "backbone", ModelSection, raw, context, problems)
     if problems:
         raise UsageError(*(_format_problem(path, key, msg, override_keys) for key, msg in problems))
     return Recipe(path.resolve(), config, data_params, model_params)
 
 
-def _validate_plugin_keys(kind, section, name_key, values: PluginSection, context, problems):
+def _validate_plugin_keys(kind, section, name_key, section_model, raw, context, problems):
+    try:
+        values = section_model.model_validate(raw.get(section, {}), context=context)
+    except ValidationError:
+        return None  # already reported by the first pass
     name = getattr(values, name_key)
     try:
         spec = registry.load(kind, name)
@@ -189,7 +192,7 @@ def _validate_plugin_keys(kind, section, name_key, values: PluginSection, contex
     try:
         return spec.config_model.model_validate(values.plugin_keys(), context=context)
     except ValidationError as error:
-        problems.extend((f"{section}.{key}", msg) for key, msg in _problems(error))
+        problems.extend((f"{section}.{key}" if key else section, msg) for key, msg in _problems(error))
         return None
 
 
@@ -234,10 +237,10 @@ def _problems(error: ValidationError) -> list[tuple[str, str]]:
     for item in error.errors(include_url=False):
         key = ".".join(str(part) for part in item["loc"])
         message = item["msg"].removeprefix("Value error, ")
-        problems.append((key or "(top level)", message))
+        problems.append((key, message))
     return problems
 
 
 def _format_problem(path: Path, key: str, message: str, override_keys) -> str:
     origin = " (from --set)" if key in override_keys else ""
-    return f"{path.name}: {key}: {message}{origin}"
+    return f"{path.name}: {key or '(top level)'}: {message}{origin}"

@@ -1,0 +1,64 @@
+"""Run directories, atomic writes and stage manifests.
+
+Every file a stage produces is written to a temporary sibling and renamed into place, so a crash never
+leaves a half-written artifact under its real name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sracl_cli import __version__
+
+
+def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
+    """Call `write(tmp_path)`, fsync, then rename onto `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def write_text(path: Path, text: str) -> Path:
+    return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def write_json(path: Path, payload: Any) -> Path:
+    return write_text(path, json.dumps(payload, indent=2, sort_keys=False) + "\n")
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_manifest(stage_dir: Path, stage: str, recipe_section: dict, inputs: list[Path], outputs: list[Path], **facts):
+    """`manifest.json`: what went into a stage (recipe section, input hashes) and what came out."""
+    manifest = {
+        "stage": stage,
+        "sracl_version": __version__,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "recipe": recipe_section,
+        "inputs": {str(p): sha256_file(p) for p in inputs},
+        "outputs": {p.name: sha256_file(p) for p in outputs},
+        **facts,
+    }
+    return write_json(stage_dir / "manifest.json", manifest)

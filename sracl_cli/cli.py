@@ -1,0 +1,125 @@
+"""The `sracl` command. One thin function per command; the work happens in the stage modules.
+
+Heavy libraries (torch, litellm, chromadb, sentence-transformers) are imported inside the commands that
+need them, so `sracl --help` and `sracl validate` answer quickly.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from sracl_cli.errors import RunFailure, UsageError
+
+app = typer.Typer(
+    name="sracl",
+    help="SRA-CL for sequential recommendation: embed | index | train | eval, driven by a TOML recipe.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+RecipeArg = Annotated[Path, typer.Argument(help="recipe TOML file", show_default=False)]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="override a recipe key, e.g. --set train.lr=0.01 (repeatable)", show_default=False),
+]
+
+
+def reports_errors(command):
+    """Map sracl's failures to exit codes: 2 for bad usage/recipe/data, 1 for runtime failures."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except UsageError as error:
+            for line in error.lines:
+                errors.print(line, markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(UsageError.exit_code) from None
+        except (RunFailure, Exception) as error:
+            if os.environ.get("SRACL_DEBUG"):
+                raise
+            errors.print(f"error: {type(error).__name__}: {error}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(RunFailure.exit_code) from None
+
+    return wrapper
+
+
+def _load(recipe: Path, overrides: list[str] | None):
+    from sracl_cli.recipe import load_recipe
+
+    return load_recipe(recipe, overrides)
+
+
+@app.command()
+@reports_errors
+def validate(recipe: RecipeArg, set_: SetOpt = None) -> None:
+    """Check a recipe and print it fully resolved (defaults filled in, paths absolute)."""
+    typer.echo(_load(recipe, set_).to_toml(), nl=False)
+
+
+@app.command()
+@reports_errors
+def train(recipe: RecipeArg, set_: SetOpt = None) -> None:
+    """Train the recipe's backbone, keep the best validation checkpoint, and evaluate it on test."""
+    from sracl_cli.training.stage import run_train
+
+    run_train(_load(recipe, set_), console)
+
+
+@app.command("eval")
+@reports_errors
+def evaluate(recipe: RecipeArg, set_: SetOpt = None) -> None:
+    """Evaluate the run's trained checkpoint on the test split (full ranking); writes eval/metrics.json."""
+    from sracl_cli.evaluation.stage import run_eval
+
+    run_eval(_load(recipe, set_), console)
+
+
+@app.command()
+@reports_errors
+def plugins() -> None:
+    """List installed plugins of every kind (built-ins included) and whether they import."""
+    from sracl_cli.plugin_table import plugin_table
+
+    console.print(plugin_table())
+
+
+def _not_implemented(stage: str) -> None:
+    errors.print(f"sracl {stage}: not implemented in this version")
+    raise typer.Exit(RunFailure.exit_code)
+
+
+@app.command()
+def embed(recipe: RecipeArg, set_: SetOpt = None) -> None:
+    """Summarise items and users with an LLM and embed the texts (not implemented in this version)."""
+    _not_implemented("embed")
+
+
+@app.command()
+def index(recipe: RecipeArg, set_: SetOpt = None) -> None:
+    """Build the semantic neighbour tables (not implemented in this version)."""
+    _not_implemented("index")
+
+
+@app.command()
+def run(recipe: RecipeArg, set_: SetOpt = None) -> None:
+    """embed, index, train and eval in one go (not implemented in this version)."""
+    _not_implemented("run")
+
+
+def main() -> None:
+    app(prog_name="sracl")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

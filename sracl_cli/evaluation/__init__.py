@@ -1,0 +1,1 @@
+"""Full-ranking evaluation: streamed top-k ranks, metrics, reports."""

@@ -1,0 +1,1 @@
+"""Backbones (sequence encoders). Each registers a BackboneSpec under the `sracl.backbones` entry points."""

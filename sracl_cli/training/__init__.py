@@ -1,0 +1,1 @@
+"""Training: the epoch loop, early stopping, checkpoints, seeding."""
