@@ -6,14 +6,24 @@ from rich.table import Table
 
 from sracl_cli import registry
 
+COLUMNS = ("group", "name", "object", "distribution", "version", "status")
+
+
+def plugin_rows() -> list[tuple[str, ...]]:
+    return [
+        (registry.GROUPS[kind], p.name, p.target, p.distribution, p.version, _status(p))
+        for kind in registry.GROUPS
+        for p in registry.discover(kind).values()
+    ]
+
 
 def plugin_table() -> Table:
     table = Table(title="sracl plugins")
-    for column in ("group", "name", "object", "distribution", "version", "status"):
+    for column in COLUMNS:
         table.add_column(column, overflow="fold")
-    for kind, group in registry.GROUPS.items():
-        for plugin in registry.discover(kind).values():
-            table.add_row(group, plugin.name, plugin.target, plugin.distribution, plugin.version, _status(plugin))
+    for row in plugin_rows():
+        status = row[-1]
+        table.add_row(*row[:-1], f"[green]{status}[/]" if status == "ok" else f"[red]{status}[/]")
     return table
 
 
@@ -21,5 +31,5 @@ def _status(plugin: registry.Plugin) -> str:
     try:
         plugin.load()
     except registry.PluginImportError as error:
-        return f"[red]import failed: {type(error.error).__name__}: {error.error}[/]"
-    return "[green]ok[/]"
+        return f"import failed: {type(error.error).__name__}: {error.error}"
+    return "ok"

@@ -47,7 +47,7 @@ def leave_one_out(data: SequenceData, max_len: int) -> Split:
     starts, ends = data.offsets[users], data.offsets[users + 1]
     n_train_samples = lengths[users] - 3  # targets t2..t(n-2)
     train_users = np.repeat(users, n_train_samples)
-    train_positions = _ranges(starts + 1, n_train_samples)
+    train_positions = concat_ranges(starts + 1, n_train_samples)
     return Split(
         train=_samples(data, train_users, train_positions, max_len),
         valid=_samples(data, users, ends - 2, max_len),
@@ -69,7 +69,7 @@ def _samples(data: SequenceData, users: np.ndarray, target_positions: np.ndarray
     )
 
 
-def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+def concat_ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Concatenation of arange(s, s + c) for each (s, c), without a Python loop."""
     total = int(counts.sum())
     if total == 0:

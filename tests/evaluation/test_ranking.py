@@ -1,0 +1,54 @@
+"""Streamed full ranking against a tiny model whose scores are known in advance."""
+
+import numpy as np
+import torch
+from torch import nn
+
+from sracl_cli.data.dataset import SequenceData
+from sracl_cli.data.split import leave_one_out
+from sracl_cli.evaluation.ranking import target_ranks
+
+
+class FixedScores(nn.Module):
+    """Every user gets the same item scores: item i scores `scores[i]`."""
+
+    def __init__(self, scores):
+        super().__init__()
+        self.table = nn.Parameter(torch.tensor(scores, dtype=torch.float32)[:, None])
+
+    def encode(self, item_seq):
+        return torch.ones(item_seq.size(0), 1)
+
+    def item_embeddings(self):
+        return self.table
+
+
+def _data():
+    # user 0: 1 2 3 4 -> test target 4; user 1: 5 4 3 -> test target 3
+    return SequenceData("t", np.array([0, 4, 7]), np.array([1, 2, 3, 4, 5, 4, 3]), 6, ["a", "b"], ["[PAD]", *"123456"])
+
+
+def test_ranks_follow_scores_and_padding_never_ranks():
+    data = _data()
+    test = leave_one_out(data, max_len=3).test
+    # scores: pad highest (must be ignored), then 6 > 5 > 4 > 3 > 2 > 1
+    model = FixedScores([100, 1, 2, 3, 4, 5, 6])
+    ranks = target_ranks(model, test, data, max_k=5, batch_size=1, mask_history=False, device=torch.device("cpu"))
+    assert ranks.tolist() == [2, 3]  # item 4 is 3rd (after 6, 5); item 3 is 4th
+
+
+def test_mask_history_hides_seen_items_but_not_the_target():
+    data = _data()
+    test = leave_one_out(data, max_len=3).test
+    model = FixedScores([100, 1, 2, 3, 4, 5, 6])
+    ranks = target_ranks(model, test, data, max_k=5, batch_size=8, mask_history=True, device=torch.device("cpu"))
+    # user 0 saw 1 2 3 (none above 4): rank stays 2. user 1 saw 5 and 4: only 6 stays above 3.
+    assert ranks.tolist() == [2, 1]
+
+
+def test_target_outside_top_k_gets_max_k():
+    data = _data()
+    test = leave_one_out(data, max_len=3).test
+    model = FixedScores([0, 1, 2, 3, 4, 5, 6])
+    ranks = target_ranks(model, test, data, max_k=2, batch_size=2, mask_history=False, device=torch.device("cpu"))
+    assert ranks.tolist() == [2, 2]
