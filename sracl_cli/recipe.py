@@ -91,18 +91,59 @@ class OutputSection(Section):
 
 
 class LLMSection(Section):
-    provider: str = "passthrough"
-    model: str | None = None
+    provider: str = Field("passthrough", description="sracl.llm_providers name: passthrough | litellm | ...")
+    model: str | None = Field(None, description="LiteLLM model string, e.g. deepseek/deepseek-chat")
+    api_base: str | None = Field(None, description="base URL of an OpenAI-compatible server")
+    api_key_env: str | None = Field(None, description="NAME of the environment variable holding the API key")
+    temperature: float = Field(0.0, ge=0)
+    top_p: float = Field(0.001, gt=0, le=1)
+    max_tokens: int = Field(256, gt=0)
+    concurrency: int = Field(32, gt=0)
+    timeout: float = Field(60.0, gt=0, description="seconds per call")
+    max_retries: int = Field(5, ge=0)
+    cache: OutputPath | None = Field(None, description="SQLite response cache; default runs/llm_cache.sqlite")
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _a_name_not_a_key(cls, name: str | None) -> str | None:
+        if name is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise ValueError("expected the NAME of an environment variable (the key itself never goes in a recipe)")
+        return name
+
+
+class PromptsSection(Section):
+    domain: str = Field("products", description="fills {domain} in the default templates")
+    user_unit: Literal["prefix", "user"] = "prefix"
+    item_fields: list[str] | None = Field(None, description="item text fields in the item prompt; default all")
+    contexts_per_item: int = Field(5, ge=0)
+    context_len: int = Field(11, gt=0)
+    seed: int = 2024
+    user_system: str | None = Field(None, description="override of the user system template")
+    user_template: str | None = None
+    item_system: str | None = None
+    item_template: str | None = None
 
 
 class EmbeddingSection(Section):
     embedder: str = "sentence-transformers"
     model: str = "packaged:all-MiniLM-L6-v2"
+    batch_size: int = Field(256, gt=0)
+    device: str = "cpu"
+    api_base: str | None = None
+    api_key_env: str | None = None
 
 
 class IndexSection(Section):
     store: str = "chroma"
     k: int = Field(10, gt=0)
+    pool: Literal["train", "all"] = "train"
+    exclude_same_user: bool = True
+    compat: Literal["default", "official"] = "default"
+    url: str | None = Field(None, description="Chroma server URL; default: embedded store in the run directory")
+    hnsw_m: int = Field(32, gt=0)
+    hnsw_construction_ef: int = Field(200, gt=0)
+    hnsw_search_ef: int = Field(200, gt=0)
+    recall_sample: int = Field(1000, ge=0)
 
 
 class SRACLSection(Section):
@@ -118,6 +159,7 @@ class RecipeModel(Section):
     eval: EvalSection = Field(default_factory=EvalSection)
     output: OutputSection = Field(default_factory=OutputSection)
     llm: LLMSection = Field(default_factory=LLMSection)
+    prompts: PromptsSection = Field(default_factory=PromptsSection)
     embedding: EmbeddingSection = Field(default_factory=EmbeddingSection)
     index: IndexSection = Field(default_factory=IndexSection)
     sracl: SRACLSection = Field(default_factory=SRACLSection)

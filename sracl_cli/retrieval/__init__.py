@@ -1,0 +1,1 @@
+"""Retrieval stage (`sracl index`): vector stores, neighbour tables, the recall check."""

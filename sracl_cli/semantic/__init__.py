@@ -1,0 +1,1 @@
+"""Semantic stage (`sracl embed`): user units, prompts, LLM providers, the response cache, embedders."""
