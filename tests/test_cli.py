@@ -84,6 +84,15 @@ def test_eval_without_a_trained_model_is_a_usage_error(tmp_path):
     assert not (tmp_path / "none").exists()
 
 
+@pytest.mark.parametrize("backbone", ["gru4rec", "bert4rec"])
+def test_builtin_backbones_train_through_the_cli(tmp_path, backbone):
+    out = tmp_path / backbone
+    _train(out, "--set", f"model.backbone={backbone}", "--set", "train.epochs=1")
+    history = json.loads((out / "train" / "history.json").read_text())
+    assert len(history) == 1 and history[0]["loss"] > 0
+    assert json.loads((out / "eval" / "metrics.json").read_text())["metrics"]["hr@20"] > 0
+
+
 def test_third_party_backbone_trains_through_the_cli(tmp_path):
     out = tmp_path / "meanpool"
     result = _train(out, "--set", "model.backbone=meanpool", "--set", "model.hidden=32")

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from sracl_cli.models.protocol import Batch, full_softmax_loss
 from sracl_cli.models.sasrec import SASRecConfig
-
-# Additive mask value of the reference code; finite, so fully padded rows stay NaN-free.
-MASKED = -10000.0
+from sracl_cli.models.transformer import TransformerLayer, attention_mask
 
 
 class SASRec(nn.Module):
-    def __init__(self, config: SASRecConfig, n_items: int, max_len: int):
+    causal = True
+
+    def __init__(self, config: SASRecConfig, n_items: int, max_len: int, extra_tokens: int = 0):
         super().__init__()
         self.config = config
-        self.item_embedding = nn.Embedding(n_items + 1, config.hidden, padding_idx=0)
+        self.n_items = n_items
+        self.item_embedding = nn.Embedding(n_items + 1 + extra_tokens, config.hidden, padding_idx=0)
         self.position_embedding = nn.Embedding(max_len, config.hidden)
         self.input_norm = nn.LayerNorm(config.hidden, eps=config.layer_norm_eps)
         self.input_dropout = nn.Dropout(config.dropout)
@@ -40,7 +40,7 @@ class SASRec(nn.Module):
         positions = torch.arange(item_seq.size(1), device=item_seq.device)
         hidden = self.item_embedding(item_seq) + self.position_embedding(positions)
         hidden = self.input_dropout(self.input_norm(hidden))
-        mask = attention_mask(item_seq)
+        mask = attention_mask(item_seq, causal=self.causal)
         for layer in self.layers:
             hidden = layer(hidden, mask)
         return hidden
@@ -49,46 +49,7 @@ class SASRec(nn.Module):
         return self.sequence_output(item_seq)[:, -1]
 
     def item_embeddings(self) -> Tensor:
-        return self.item_embedding.weight
+        return self.item_embedding.weight[: self.n_items + 1]
 
     def rec_loss(self, batch: Batch) -> Tensor:
         return full_softmax_loss(self, batch)
-
-
-def attention_mask(item_seq: Tensor) -> Tensor:
-    """Additive mask [B, 1, L, L]: a position sees itself and earlier non-padding positions."""
-    length = item_seq.size(1)
-    causal = torch.ones(length, length, dtype=torch.bool, device=item_seq.device).tril()
-    allowed = causal & (item_seq > 0)[:, None, None, :]
-    return torch.zeros(allowed.shape, device=item_seq.device).masked_fill(~allowed, MASKED)
-
-
-class TransformerLayer(nn.Module):
-    """Post-LN block: x = LN(x + Drop(Attn(x))); x = LN(x + Drop(FFN(x)))."""
-
-    def __init__(self, config: SASRecConfig):
-        super().__init__()
-        self.n_heads = config.n_heads
-        self.attn_dropout = config.attn_dropout
-        self.qkv = nn.Linear(config.hidden, 3 * config.hidden)
-        self.attn_out = nn.Linear(config.hidden, config.hidden)
-        self.attn_norm = nn.LayerNorm(config.hidden, eps=config.layer_norm_eps)
-        self.ffn_in = nn.Linear(config.hidden, config.inner)
-        self.ffn_out = nn.Linear(config.inner, config.hidden)
-        self.ffn_norm = nn.LayerNorm(config.hidden, eps=config.layer_norm_eps)
-        self.dropout = nn.Dropout(config.dropout)
-
-    def forward(self, hidden: Tensor, mask: Tensor) -> Tensor:
-        hidden = self.attn_norm(hidden + self.dropout(self.attn_out(self._attention(hidden, mask))))
-        feed_forward = self.ffn_out(F.gelu(self.ffn_in(hidden)))
-        return self.ffn_norm(hidden + self.dropout(feed_forward))
-
-    def _attention(self, hidden: Tensor, mask: Tensor) -> Tensor:
-        batch, length, width = hidden.shape
-        q, k, v = (
-            part.view(batch, length, self.n_heads, width // self.n_heads).transpose(1, 2)
-            for part in self.qkv(hidden).chunk(3, dim=-1)
-        )
-        dropout = self.attn_dropout if self.training else 0.0
-        context = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout)
-        return context.transpose(1, 2).reshape(batch, length, width)
