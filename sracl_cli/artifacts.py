@@ -42,6 +42,16 @@ def write_json(path: Path, payload: Any) -> Path:
     return write_text(path, json.dumps(payload, indent=2, sort_keys=False) + "\n")
 
 
+def write_npy(path: Path, array) -> Path:
+    import numpy as np
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as handle:  # a handle, because np.save would append ".npy" to a path
+            np.save(handle, array)
+
+    return write_atomic(path, write)
+
+
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:

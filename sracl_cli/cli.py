@@ -69,11 +69,15 @@ def validate(recipe: RecipeArg, set_: SetOpt = None) -> None:
 
 @app.command()
 @reports_errors
-def train(recipe: RecipeArg, set_: SetOpt = None) -> None:
-    """Train the recipe's backbone, keep the best validation checkpoint, and evaluate it on test."""
+def train(
+    recipe: RecipeArg,
+    set_: SetOpt = None,
+    resume: Annotated[bool, typer.Option("--resume", help="continue from the run's last epoch checkpoint")] = False,
+) -> None:
+    """Train the recipe's backbone with its objective, keep the best validation checkpoint, test it."""
     from sracl_cli.training.stage import run_train
 
-    run_train(_load(recipe, set_), console)
+    run_train(_load(recipe, set_), console, resume=resume)
 
 
 @app.command("eval")
@@ -94,27 +98,33 @@ def plugins() -> None:
     console.print(plugin_table())
 
 
-def _not_implemented(stage: str) -> None:
-    errors.print(f"sracl {stage}: not implemented in this version")
-    raise typer.Exit(RunFailure.exit_code)
+@app.command()
+@reports_errors
+def embed(
+    recipe: RecipeArg,
+    set_: SetOpt = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="count prompts, tokens and cost; call nothing")] = False,
+) -> None:
+    """Summarise items and user units with the recipe's LLM (cached) and embed the texts."""
+    from sracl_cli.semantic.stage import run_embed
+
+    run_embed(_load(recipe, set_), console, dry_run=dry_run)
 
 
 @app.command()
-def embed(recipe: RecipeArg, set_: SetOpt = None) -> None:
-    """Summarise items and users with an LLM and embed the texts (not implemented in this version)."""
-    _not_implemented("embed")
-
-
-@app.command()
+@reports_errors
 def index(recipe: RecipeArg, set_: SetOpt = None) -> None:
-    """Build the semantic neighbour tables (not implemented in this version)."""
-    _not_implemented("index")
+    """Build the item and user-unit neighbour tables from the embeddings (+ recall check)."""
+    from sracl_cli.retrieval.stage import run_index
+
+    run_index(_load(recipe, set_), console)
 
 
 @app.command()
 def run(recipe: RecipeArg, set_: SetOpt = None) -> None:
     """embed, index, train and eval in one go (not implemented in this version)."""
-    _not_implemented("run")
+    errors.print("sracl run: not implemented in this version")
+    raise typer.Exit(RunFailure.exit_code)
 
 
 def main() -> None:

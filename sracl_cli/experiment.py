@@ -19,6 +19,7 @@ class Experiment:
     recipe: Recipe
     data: SequenceData
     split: Split
+    out_dir: Path | None = None  # where train/ and eval/ go; default the run directory (seeds use subfolders)
 
     @classmethod
     def from_recipe(cls, recipe: Recipe) -> Experiment:
@@ -28,6 +29,14 @@ class Experiment:
     @property
     def run_dir(self) -> Path:
         return self.recipe.run_dir
+
+    @property
+    def train_dir(self) -> Path:
+        return (self.out_dir or self.run_dir) / "train"
+
+    @property
+    def eval_dir(self) -> Path:
+        return (self.out_dir or self.run_dir) / "eval"
 
     @cached_property
     def backbone_spec(self):

@@ -57,6 +57,7 @@ class TrainSection(Section):
     weight_decay: float = Field(0.0, ge=0)
     patience: int = Field(10, gt=0, description="epochs without validation improvement before stopping")
     seed: int = 2024
+    objective: Literal["none", "sracl", "cl4srec", "duorec"] = "none"
     device: Literal["cpu", "cuda", "auto"] = "cpu"
     threads: int | None = Field(None, gt=0, description="torch CPU threads; default: torch's own choice")
 
@@ -147,8 +148,22 @@ class IndexSection(Section):
 
 
 class SRACLSection(Section):
-    alpha: float = Field(0.1, ge=0)
-    beta: float = Field(0.1, ge=0)
+    alpha: float = Field(0.1, ge=0, description="weight of the inter-user loss L_CS (0 ablates it)")
+    beta: float = Field(0.1, ge=0, description="weight of the intra-user loss L_IS (0 ablates it)")
+    substitute_p: float = Field(0.2, ge=0, le=1, description="per-item substitution probability of L_IS")
+    temperature: float = Field(1.0, gt=0)
+    infonce: Literal["symmetric", "one-way"] = "symmetric"
+    synthesis: Literal["learnable", "uniform"] = "learnable"
+    attn_dropout: float = Field(0.5, ge=0, lt=1, description="dropout on the synthesizer's attention weights")
+    neighbor_encoding: Literal["live", "bank"] = "live"
+
+
+class BaselinesSection(Section):
+    weight: float = Field(0.1, ge=0, description="weight of the CL4SRec / DuoRec contrastive loss")
+    temperature: float = Field(1.0, gt=0)
+    crop: float = Field(0.6, gt=0, le=1, description="CL4SRec: share of items a crop keeps")
+    mask: float = Field(0.3, ge=0, lt=1, description="CL4SRec: probability of dropping an item")
+    reorder: float = Field(0.6, gt=0, le=1, description="CL4SRec: share of items a reorder shuffles")
 
 
 class RecipeModel(Section):
@@ -163,6 +178,7 @@ class RecipeModel(Section):
     embedding: EmbeddingSection = Field(default_factory=EmbeddingSection)
     index: IndexSection = Field(default_factory=IndexSection)
     sracl: SRACLSection = Field(default_factory=SRACLSection)
+    baselines: BaselinesSection = Field(default_factory=BaselinesSection)
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ def trained(tmp_path_factory):
 def test_train_writes_every_artifact(trained):
     out, result = trained
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
-        "eval/manifest.json", "eval/metrics.json", "recipe.resolved.toml",
+        "eval/manifest.json", "eval/metrics.json", "recipe.resolved.toml", "train/checkpoint.pt",
         "train/history.json", "train/manifest.json", "train/model.pt",
     ]
     history = json.loads((out / "train" / "history.json").read_text())

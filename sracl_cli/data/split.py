@@ -56,13 +56,16 @@ def leave_one_out(data: SequenceData, max_len: int) -> Split:
     )
 
 
-def _samples(data: SequenceData, users: np.ndarray, target_positions: np.ndarray, max_len: int) -> Samples:
-    starts = data.offsets[users]
-    window = target_positions[:, None] - max_len + np.arange(max_len)
+def left_padded_windows(items: np.ndarray, starts: np.ndarray, ends: np.ndarray, max_len: int) -> np.ndarray:
+    """Row i = the last `max_len` items of `items[starts[i]:ends[i]]`, left-padded with 0."""
+    window = ends[:, None] - max_len + np.arange(max_len)
     inside = window >= starts[:, None]
-    inputs = np.where(inside, data.items[np.maximum(window, 0)], 0)
+    return np.where(inside, items[np.maximum(window, 0)], 0).astype(np.int64)
+
+
+def _samples(data: SequenceData, users: np.ndarray, target_positions: np.ndarray, max_len: int) -> Samples:
     return Samples(
-        inputs=inputs.astype(np.int64),
+        inputs=left_padded_windows(data.items, data.offsets[users], target_positions, max_len),
         targets=data.items[target_positions].astype(np.int64),
         users=users.astype(np.int64),
         history_end=target_positions.astype(np.int64),

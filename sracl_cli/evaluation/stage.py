@@ -18,20 +18,20 @@ from sracl_cli.training.seeding import pick_device
 
 def run_eval(recipe: Recipe, console: Console) -> dict[str, float]:
     exp = Experiment.from_recipe(recipe)
-    checkpoint = exp.run_dir / "train" / "model.pt"
+    checkpoint = exp.train_dir / "model.pt"
     state = load_state(checkpoint)  # a missing checkpoint is a usage error, raised before anything is written
     write_resolved_recipe(recipe)
     return evaluate_checkpoint(exp, pick_device(recipe.config.train.device), console, state)
 
 
 def evaluate_checkpoint(exp: Experiment, device: torch.device, console: Console, state: dict | None = None):
-    checkpoint = exp.run_dir / "train" / "model.pt"
+    checkpoint = exp.train_dir / "model.pt"
     model = exp.build_model()
     model.load_state_dict(state if state is not None else load_state(checkpoint))
     model.to(device)
     eval_cfg = exp.recipe.config.eval
     metrics = evaluate_samples(exp, model, exp.split.test, device)
-    eval_dir = exp.run_dir / "eval"
+    eval_dir = exp.eval_dir
     write_json(eval_dir / "metrics.json", {"split": "test", "users": len(exp.split.test), "metrics": metrics})
     write_manifest(
         eval_dir,

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 class Batch(NamedTuple):
     inputs: Tensor  # [B, L] item ids, left-padded with 0
     targets: Tensor  # [B] next item ids
+    units: Tensor | None = None  # [B] user unit of each sample (objectives that use semantic neighbours)
+    rows: Tensor | None = None  # [B] index of each sample in the training set
 
 
 @runtime_checkable

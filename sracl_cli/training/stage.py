@@ -1,4 +1,4 @@
-"""`sracl train`: fit the backbone on the training windows, keep the best validation model, test it."""
+"""`sracl train`: fit the backbone with the recipe's objective, keep the best validation model, test it."""
 
 from __future__ import annotations
 
@@ -6,37 +6,66 @@ import torch
 from rich.console import Console
 
 from sracl_cli.artifacts import write_manifest
+from sracl_cli.errors import UsageError
 from sracl_cli.evaluation.stage import evaluate_checkpoint
 from sracl_cli.experiment import Experiment, write_resolved_recipe
+from sracl_cli.objectives.factory import build_objective
 from sracl_cli.recipe import Recipe
-from sracl_cli.training.loop import fit
+from sracl_cli.training.early_stopping import EarlyStopping
+from sracl_cli.training.loop import Trainee, fit
+from sracl_cli.training.resume import TrainState, restore_train_state
 from sracl_cli.training.seeding import pick_device, seed_everything
 
 
-def run_train(recipe: Recipe, console: Console) -> dict[str, float]:
+def run_train(recipe: Recipe, console: Console, resume: bool = False) -> dict[str, float]:
     exp = Experiment.from_recipe(recipe)  # bad data fails here, before anything is written
     print_data_summary(exp, console)
-    write_resolved_recipe(recipe)
-    train_cfg = recipe.config.train
+    return train_experiment(exp, console, resume)
+
+
+def train_experiment(exp: Experiment, console: Console, resume: bool = False) -> dict[str, float]:
+    train_cfg = exp.recipe.config.train
     if train_cfg.threads:
         torch.set_num_threads(train_cfg.threads)
     device = pick_device(train_cfg.device)
     generator = seed_everything(train_cfg.seed)
     model = exp.build_model().to(device)
-    result = fit(exp, model, device, generator, console)
-    train_dir = exp.run_dir / "train"
-    write_manifest(
-        train_dir,
-        "train",
-        {"data": recipe.to_dict()["data"], "model": recipe.to_dict()["model"], "train": train_cfg.model_dump()},
-        inputs=exp.data_files(),
-        outputs=[train_dir / "model.pt", train_dir / "history.json"],
-        best_epoch=result.best_epoch,
-        best_valid=result.best_value,
-        epochs_run=len(result.history),
-    )
-    console.print(f"best epoch {result.best_epoch} (valid {recipe.config.eval.early_stop_metric} {result.best_value:.4f})")
+    objective = build_objective(exp, model).to(device)  # missing embed/index artifacts fail here
+    parameters = list(model.parameters()) + list(objective.parameters())
+    optimizer = torch.optim.Adam(parameters, lr=train_cfg.lr, weight_decay=train_cfg.weight_decay)
+    trainee = Trainee(model, objective, optimizer)
+    state = _resumed_state(exp, trainee, console) if resume else TrainState(generator, EarlyStopping(train_cfg.patience))
+    write_resolved_recipe(exp.recipe)
+    if not resume:
+        objective.start(model)
+    state = fit(exp, trainee, state, device, console)
+    _write_train_manifest(exp, state)
+    console.print(f"best epoch {state.stopper.best_epoch} (valid {exp.recipe.config.eval.early_stop_metric} {state.stopper.best:.4f})")
     return evaluate_checkpoint(exp, device, console)
+
+
+def _resumed_state(exp: Experiment, trainee: Trainee, console: Console) -> TrainState:
+    checkpoint = exp.train_dir / "checkpoint.pt"
+    if not checkpoint.exists():
+        raise UsageError(f"{checkpoint}: nothing to resume (no checkpoint); run without --resume")
+    state = restore_train_state(checkpoint, trainee, exp.recipe.config.train.patience)
+    console.print(f"resuming after epoch {state.epoch} (best so far: epoch {state.stopper.best_epoch})")
+    return state
+
+
+def _write_train_manifest(exp: Experiment, state: TrainState) -> None:
+    resolved = exp.recipe.to_dict()
+    sections = {name: resolved[name] for name in ("data", "model", "train", "sracl", "baselines")}
+    write_manifest(
+        exp.train_dir,
+        "train",
+        sections,
+        inputs=exp.data_files(),
+        outputs=[exp.train_dir / "model.pt", exp.train_dir / "history.json"],
+        best_epoch=state.stopper.best_epoch,
+        best_valid=state.stopper.best,
+        epochs_run=state.epoch,
+    )
 
 
 def print_data_summary(exp: Experiment, console: Console) -> None:

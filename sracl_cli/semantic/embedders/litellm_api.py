@@ -1,8 +1,10 @@
 """The `litellm` embedder: a hosted or local OpenAI-compatible embedding endpoint through LiteLLM.
 
 `embedding.model` is a LiteLLM model string (`openai/text-embedding-3-small`, or `openai/<name>` with
-`embedding.api_base` for a local OpenAI-compatible server); the key is read from the environment variable
-named by `embedding.api_key_env`, never from the recipe.
+`embedding.api_base` for a local OpenAI-compatible server). Keys follow the `litellm` LLM provider: read
+from the environment variable named by `embedding.api_key_env` (never from the recipe) and cut out of
+error texts; without it, a recipe with `api_base` sends a placeholder key (local servers ignore it) and
+one without leaves credentials to LiteLLM's own lookup for that provider.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import numpy as np
 
 from sracl_cli.errors import RunFailure, UsageError
 from sracl_cli.semantic.embedders.protocol import EmbedderSpec, Progress, in_batches
+from sracl_cli.semantic.providers.litellm_provider import LOCAL_SERVER_KEY, redact
 from sracl_cli.vectors import l2_normalize
 
 if TYPE_CHECKING:
@@ -44,14 +47,16 @@ class LiteLLMEmbedder:
         return vectors
 
     def _request(self, batch: list[str]) -> np.ndarray:
-        import litellm
+        from sracl_cli.semantic.providers.litellm_setup import quiet_litellm
 
+        litellm = quiet_litellm()
         try:
             response = litellm.embedding(
                 model=self._section.model, input=batch, api_base=self._section.api_base, api_key=self._api_key
             )
         except Exception as error:  # litellm maps every provider's failure onto its own exception types
-            raise RunFailure(f"embedding request to {self._section.model} failed: {type(error).__name__}: {error}") from error
+            reason = redact(f"{type(error).__name__}: {error}", self._api_key)
+            raise RunFailure(f"embedding request to {self._section.model} failed: {reason}") from None
         rows = sorted(response.data, key=lambda row: row["index"])
         if len(rows) != len(batch):
             raise RunFailure(f"{self._section.model} returned {len(rows)} embeddings for {len(batch)} texts")
@@ -60,15 +65,14 @@ class LiteLLMEmbedder:
 
 def api_key_from_env(section: EmbeddingSection) -> str | None:
     if section.api_key_env is None:
-        return None
-    key = os.environ.get(section.api_key_env)
+        return LOCAL_SERVER_KEY if section.api_base else None
+    key = os.environ.get(section.api_key_env, "").strip()
     if not key:
         raise UsageError(f"embedding.api_key_env: environment variable {section.api_key_env} is not set")
     return key
 
 
 def build(section: EmbeddingSection, progress: Progress | None = None) -> LiteLLMEmbedder:
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # litellm would fetch its price list at import
     return LiteLLMEmbedder(section, api_key_from_env(section), progress)
 
 

@@ -70,6 +70,18 @@ class SentenceTransformerEmbedder:
         return l2_normalize(encoded)
 
 
+def model_device(device: str) -> str | None:
+    """None lets sentence-transformers pick (a GPU when there is one)."""
+    if device == "auto":
+        return None
+    if device.startswith("cuda"):
+        import torch
+
+        if not torch.cuda.is_available():
+            raise UsageError(f"embedding.device: '{device}', but torch sees no CUDA device (use \"cpu\" or \"auto\")")
+    return device
+
+
 def build(section: EmbeddingSection, progress: Progress | None = None) -> SentenceTransformerEmbedder:
     folder = local_model_folder(section.model)
     if folder is not None:
@@ -78,7 +90,7 @@ def build(section: EmbeddingSection, progress: Progress | None = None) -> Senten
     from sentence_transformers import SentenceTransformer
 
     transformers.utils.logging.disable_progress_bar()
-    device = None if section.device == "auto" else section.device
+    device = model_device(section.device)
     try:
         model = SentenceTransformer(str(folder or section.model), device=device, local_files_only=folder is not None)
     except (OSError, ValueError) as error:

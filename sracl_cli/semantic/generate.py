@@ -1,0 +1,199 @@
+"""`generate_texts`: the text of every item and every user unit, from the recipe's LLM provider.
+
+Prompts that share a cache key are asked once. A provider that generates goes through the response cache:
+only misses are sent, each reply is committed as it arrives, and a run with failures ends in RunFailure
+after everything that succeeded is saved, so that the next run asks only for what is still missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+from collections.abc import Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+
+from sracl_cli import registry
+from sracl_cli.errors import RunFailure
+from sracl_cli.semantic.cache import ResponseCache, cache_key, cache_path
+from sracl_cli.semantic.progress import generation_progress, summary_table
+from sracl_cli.semantic.prompts import PromptSet, build_prompts
+from sracl_cli.semantic.providers.protocol import LLMProvider, ProviderAborted, ProviderSpec, Request, Result
+from sracl_cli.semantic.replies import item_text_from_reply
+from sracl_cli.semantic.units import UserUnits
+
+if TYPE_CHECKING:
+    from sracl_cli.data.dataset import SequenceData
+    from sracl_cli.recipe import LLMSection, Recipe
+
+
+@dataclass(frozen=True)
+class SemanticTexts:
+    item_texts: list[str]  # indexed by item id; "" at 0 (padding)
+    unit_texts: list[str]  # indexed by unit
+    units: UserUnits
+    stats: dict[str, int | float]
+
+
+@dataclass
+class Tally:
+    """What this run asked for and what its calls did."""
+
+    unique_prompts: int = 0
+    cache_hits: int = 0
+    calls: int = 0
+    retries: int = 0
+    failures: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float = 0.0
+    last_error: str = ""
+
+    def add(self, result: Result) -> None:
+        self.calls += 1
+        self.retries += max(result.attempts - 1, 0)
+        self.prompt_tokens += result.prompt_tokens
+        self.completion_tokens += result.completion_tokens
+        self.cost += result.cost
+        if not result.ok:
+            self.failures += 1
+            self.last_error = result.error or ""
+
+
+def provider_spec(llm: LLMSection) -> ProviderSpec:
+    return registry.load("llm provider", llm.provider)
+
+
+def load_provider(llm: LLMSection) -> LLMProvider:
+    return provider_spec(llm).build(llm)
+
+
+def generate_texts(recipe: Recipe, data: SequenceData, console: Console) -> SemanticTexts:
+    started = time.perf_counter()
+    prompts = build_prompts(recipe, data)
+    provider = load_provider(recipe.config.llm)
+    keys = prompt_keys(provider, prompts)
+    tally = Tally()
+    replies = _replies(provider, prompts, keys, recipe, tally, console)
+    texts = _texts(prompts, keys, replies, parse_items=provider.generates)
+    stats = _stats(len(prompts), tally, texts.unparsable, time.perf_counter() - started)
+    console.print(summary_table(provider.name, stats))
+    if tally.failures:
+        raise _failure(recipe, tally)
+    return SemanticTexts(texts.items, texts.units, prompts.units, stats)
+
+
+def prompt_keys(provider: LLMProvider, prompts: PromptSet) -> list[str]:
+    """The cache key of every prompt (items first, then units); positions when the provider is not cached."""
+    if not provider.generates:
+        return [str(position) for position in range(len(prompts))]
+    identity = provider.identity()
+    return [cache_key(identity, prompt.messages) for prompt in prompts]
+
+
+def _replies(provider, prompts: PromptSet, keys: list[str], recipe: Recipe, tally: Tally, console) -> dict:
+    """The reply to every distinct prompt that has one: from the cache, else from the provider."""
+    unique = list(dict.fromkeys(keys))
+    tally.unique_prompts = len(unique)
+    cache = ResponseCache(cache_path(recipe)) if provider.generates else None
+    with cache or nullcontext():
+        replies = cache.lookup(unique) if cache else {}
+        tally.cache_hits = len(replies)
+        missing = [Request(key, prompt.messages) for key, prompt in _unique(keys, prompts) if key not in replies]
+        _run(provider, missing, cache, replies, tally, console)
+    return replies
+
+
+def _unique(keys: Sequence[str], prompts: PromptSet):
+    seen: set[str] = set()
+    for key, prompt in zip(keys, prompts):
+        if key not in seen:
+            seen.add(key)
+            yield key, prompt
+
+
+def _run(provider, requests: list[Request], cache, replies: dict[str, str], tally: Tally, console: Console) -> None:
+    if not requests:
+        return
+    try:
+        if provider.generates:
+            with generation_progress(console) as progress:
+                task = progress.add_task(provider.name, total=len(requests), tokens=0, cost=0.0)
+                advance = functools.partial(_advance, progress, task, tally)
+                asyncio.run(_collect(provider, requests, cache, replies, tally, advance))
+        else:
+            asyncio.run(_collect(provider, requests, cache, replies, tally, lambda: None))
+    except ProviderAborted as error:
+        saved = f"; the {tally.calls - tally.failures} replies received are saved" if cache else ""
+        raise RunFailure(f"LLM calls stopped: {error}{saved}") from None
+
+
+async def _collect(provider, requests, cache, replies, tally, on_result) -> None:
+    async for result in provider.generate(requests):
+        tally.add(result)
+        if result.ok:
+            replies[result.key] = result.text
+            if cache:
+                cache.store(result)
+        elif cache:
+            cache.store_failure(result)
+        on_result()
+
+
+def _advance(progress, task, tally: Tally) -> None:
+    progress.update(task, advance=1, tokens=tally.prompt_tokens + tally.completion_tokens, cost=tally.cost)
+
+
+@dataclass(frozen=True)
+class _Texts:
+    items: list[str]
+    units: list[str]
+    unparsable: int
+
+
+def _texts(prompts: PromptSet, keys: list[str], replies: dict[str, str], parse_items: bool) -> _Texts:
+    n_items = len(prompts.items)
+    item_texts, unparsable = [""], 0
+    for key in keys[:n_items]:
+        text, parsed = _item_text(replies.get(key), parse_items)
+        item_texts.append(text)
+        unparsable += not parsed
+    unit_texts = [replies.get(key, "") for key in keys[n_items:]]
+    return _Texts(item_texts, unit_texts, unparsable)
+
+
+def _item_text(reply: str | None, parse: bool) -> tuple[str, bool]:
+    if reply is None:
+        return "", True  # failed: the run ends in RunFailure, this text is never used
+    if not parse:
+        return reply, True
+    return item_text_from_reply(reply)
+
+
+def _stats(n_prompts: int, tally: Tally, unparsable: int, seconds: float) -> dict[str, int | float]:
+    return {
+        "prompts": n_prompts,
+        "unique_prompts": tally.unique_prompts,
+        "cache_hits": tally.cache_hits,
+        "calls": tally.calls,
+        "retries": tally.retries,
+        "failures": tally.failures,
+        "prompt_tokens": tally.prompt_tokens,
+        "completion_tokens": tally.completion_tokens,
+        "cost_usd": round(tally.cost, 6),
+        "json_unparsable": unparsable,
+        "seconds": round(seconds, 3),
+    }
+
+
+def _failure(recipe: Recipe, tally: Tally) -> RunFailure:
+    retries = recipe.config.llm.max_retries
+    return RunFailure(
+        f"{tally.failures} of {tally.calls} LLM calls failed (transient errors retried up to {retries} times; "
+        f"last error: {tally.last_error}); the {tally.calls - tally.failures} replies received are saved in "
+        f"{cache_path(recipe)}, and running again asks only for the missing ones"
+    )

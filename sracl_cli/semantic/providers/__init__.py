@@ -1,0 +1,1 @@
+"""LLM providers (`sracl.llm_providers` entry points): `passthrough` and `litellm`. The contract is in `protocol.py`."""

@@ -1,0 +1,28 @@
+"""`passthrough`: no model; each prompt's text is its own user message (the paper's "w/o LLM" ablation)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+from sracl_cli.semantic.providers.protocol import ProviderSpec, Request, Result
+
+
+class PassthroughProvider:
+    name = "passthrough"
+    generates = False
+
+    def identity(self) -> dict[str, Any]:
+        return {"provider": self.name}
+
+    async def generate(self, requests: Iterable[Request]) -> AsyncIterator[Result]:
+        for request in requests:
+            yield Result(key=request.key, text=request.messages[-1]["content"], attempts=0)
+
+
+SPEC = ProviderSpec(
+    build=lambda llm: PassthroughProvider(),
+    identity=lambda llm: PassthroughProvider().identity(),
+    generates=False,
+    description="the prompt's user message itself, no LLM",
+)

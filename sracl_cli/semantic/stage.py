@@ -1,0 +1,99 @@
+"""`sracl embed`: prompts → LLM (cached) → texts → embeddings for every item and every user unit.
+
+Writes `<run>/embed/items.npy` [n_items + 1, d] (row 0 = padding, zeros), `users.npy` [n_units, d]
+(float32, L2-normalised), `units.npz` (what each unit covers), `texts.jsonl` (the embedded texts, for
+inspection) and `manifest.json`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from sracl_cli import registry
+from sracl_cli.artifacts import write_manifest, write_npy, write_text
+from sracl_cli.data.load import load_dataset
+from sracl_cli.experiment import write_resolved_recipe
+from sracl_cli.recipe import Recipe
+from sracl_cli.semantic.embedders.progress import EmbeddingProgress
+from sracl_cli.semantic.generate import SemanticTexts, generate_texts
+from sracl_cli.semantic.units_io import save_units
+
+OUTPUTS = ("items.npy", "users.npy", "units.npz", "texts.jsonl")
+
+
+def run_embed(recipe: Recipe, console: Console, dry_run: bool = False) -> dict:
+    data = load_dataset(recipe)
+    if dry_run:
+        from sracl_cli.semantic.dry_run import dry_run_report
+
+        return dry_run_report(recipe, data, console)
+    embedder_spec = registry.load("embedder", recipe.config.embedding.embedder)
+    write_resolved_recipe(recipe)
+    texts = generate_texts(recipe, data, console)
+    started = time.perf_counter()
+    with EmbeddingProgress(console) as progress:
+        embedder = embedder_spec.build(recipe.config.embedding, progress)
+        items, users = _embed_all(embedder, texts, recipe.config.embedding.batch_size, progress)
+    seconds = time.perf_counter() - started
+    facts = _write_outputs(recipe, data, texts, items, users, embedder.name, seconds)
+    console.print(_summary(facts))
+    return facts
+
+
+def _embed_all(embedder, texts: SemanticTexts, batch_size: int, progress) -> tuple[np.ndarray, np.ndarray]:
+    progress.task("embed items", len(texts.item_texts) - 1)
+    item_vectors = embedder.embed(texts.item_texts[1:], batch_size)
+    items = np.vstack([np.zeros((1, embedder.dim), dtype=np.float32), item_vectors])
+    progress.task("embed user units", len(texts.unit_texts))
+    users = embedder.embed(texts.unit_texts, batch_size)
+    return items, users
+
+
+def _write_outputs(recipe: Recipe, data, texts: SemanticTexts, items, users, model_name: str, seconds: float) -> dict:
+    embed_dir = recipe.run_dir / "embed"
+    write_npy(embed_dir / "items.npy", items)
+    write_npy(embed_dir / "users.npy", users)
+    save_units(embed_dir / "units.npz", texts.units)
+    write_text(embed_dir / "texts.jsonl", _texts_jsonl(texts))
+    resolved = recipe.to_dict()
+    facts = {
+        "model": model_name,
+        "dim": int(items.shape[1]),
+        "text_source": recipe.config.llm.provider,
+        "items": data.n_items,
+        "user_units": len(texts.units),
+        "user_unit": texts.units.mode,
+        "llm": texts.stats,
+        "embed_seconds": round(seconds, 2),
+    }
+    sections = {name: resolved[name] for name in ("data", "llm", "prompts", "embedding")}
+    inputs = [p for p in recipe.data_params.model_dump().values() if hasattr(p, "is_file") and p.is_file()]
+    write_manifest(embed_dir, "embed", sections, inputs=inputs, outputs=[embed_dir / n for n in OUTPUTS], **facts)
+    return facts
+
+
+def _texts_jsonl(texts: SemanticTexts) -> str:
+    lines = [json.dumps({"item": i, "text": t}, ensure_ascii=False) for i, t in enumerate(texts.item_texts) if i]
+    lines += [json.dumps({"unit": u, "text": t}, ensure_ascii=False) for u, t in enumerate(texts.unit_texts)]
+    return "\n".join(lines) + "\n"
+
+
+def _summary(facts: dict) -> Table:
+    table = Table(title="sracl embed")
+    table.add_column("")
+    table.add_column("value", justify="right")
+    for label, value in (
+        ("text source", facts["text_source"]),
+        ("embedder", facts["model"]),
+        ("dimension", facts["dim"]),
+        ("items", f"{facts['items']:,}"),
+        (f"user units ({facts['user_unit']})", f"{facts['user_units']:,}"),
+        ("embedding time", f"{facts['embed_seconds']:.1f} s"),
+    ):
+        table.add_row(label, str(value))
+    return table
