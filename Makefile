@@ -23,7 +23,7 @@ $(VENV)/.test-installed: $(VENV)/.installed plugins/sracl-example-backbone/pypro
 install: $(VENV)/.installed
 
 quickstart: $(VENV)/.installed
-	$(BIN)/sracl train recipes/quickstart.toml
+	$(BIN)/sracl run recipes/quickstart.toml
 
 test: $(VENV)/.test-installed
 	$(BIN)/python -m pytest -q

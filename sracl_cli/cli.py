@@ -28,6 +28,9 @@ console = Console()
 errors = Console(stderr=True)
 
 RecipeArg = Annotated[Path, typer.Argument(help="recipe TOML file", show_default=False)]
+RunDirArg = Annotated[
+    Path, typer.Argument(help="run directory with summary.json (train.seeds) or eval/metrics.json", show_default=False)
+]
 SetOpt = Annotated[
     list[str] | None,
     typer.Option("--set", help="override a recipe key, e.g. --set train.lr=0.01 (repeatable)", show_default=False),
@@ -91,6 +94,26 @@ def evaluate(recipe: RecipeArg, set_: SetOpt = None) -> None:
 
 @app.command()
 @reports_errors
+def compare(
+    run_a: RunDirArg,
+    run_b: RunDirArg,
+    out: Annotated[Path | None, typer.Option("--out", help="also write the comparison as JSON", show_default=False)] = None,
+) -> None:
+    """Compare two runs' test metrics: means, relative difference, paired t-test over their common seeds."""
+    from sracl_cli.evaluation.compare import compare_runs, comparison_table, load_run
+
+    comparison = compare_runs(load_run(run_a), load_run(run_b))
+    console.print(comparison_table(comparison))
+    for note in comparison["notes"]:
+        console.print(f"note: {note}", highlight=False)
+    if out is not None:
+        from sracl_cli.artifacts import write_json
+
+        write_json(out, comparison)
+
+
+@app.command()
+@reports_errors
 def plugins() -> None:
     """List installed plugins of every kind (built-ins included) and whether they import."""
     from sracl_cli.plugin_table import plugin_table
@@ -121,10 +144,12 @@ def index(recipe: RecipeArg, set_: SetOpt = None) -> None:
 
 
 @app.command()
+@reports_errors
 def run(recipe: RecipeArg, set_: SetOpt = None) -> None:
-    """embed, index, train and eval in one go (not implemented in this version)."""
-    errors.print("sracl run: not implemented in this version")
-    raise typer.Exit(RunFailure.exit_code)
+    """embed → index → train → eval, skipping every stage whose recipe section and inputs are unchanged."""
+    from sracl_cli.pipeline import run_pipeline
+
+    run_pipeline(_load(recipe, set_), console)
 
 
 def main() -> None:

@@ -46,10 +46,26 @@ class Experiment:
         return self.backbone_spec.build(self.recipe.model_params, self.data.n_items, self.recipe.config.data.max_len)
 
     def data_files(self) -> list[Path]:
-        """Input files named in the [data] section, for manifests."""
-        values = self.recipe.data_params.model_dump().values()
-        return [v for v in values if isinstance(v, Path) and v.is_file()]
+        return data_files(self.recipe)
+
+    def train_inputs(self) -> list[Path]:
+        """Files the train stage reads: the data, plus the embed/index artifacts when the objective uses them."""
+        return train_inputs(self.recipe)
 
 
-def write_resolved_recipe(recipe: Recipe) -> None:
-    write_text(recipe.run_dir / "recipe.resolved.toml", recipe.to_toml())
+def data_files(recipe: Recipe) -> list[Path]:
+    """Input files named in the [data] section, for manifests."""
+    values = recipe.data_params.model_dump().values()
+    return [v for v in values if isinstance(v, Path) and v.is_file()]
+
+
+def train_inputs(recipe: Recipe) -> list[Path]:
+    from sracl_cli.objectives.semantic_inputs import semantic_files
+
+    semantic = list(semantic_files(recipe.run_dir).values()) if recipe.config.train.objective == "sracl" else []
+    return data_files(recipe) + semantic
+
+
+def write_resolved_recipe(recipe: Recipe, folder: Path | None = None) -> None:
+    """`recipe.resolved.toml` in `folder` (default the run directory; a seed run writes its own)."""
+    write_text((folder or recipe.run_dir) / "recipe.resolved.toml", recipe.to_toml())

@@ -57,6 +57,9 @@ class TrainSection(Section):
     weight_decay: float = Field(0.0, ge=0)
     patience: int = Field(10, gt=0, description="epochs without validation improvement before stopping")
     seed: int = 2024
+    seeds: list[int] | None = Field(
+        None, min_length=1, description="train once per seed (overrides seed); summary.json holds mean ± std"
+    )
     objective: Literal["none", "sracl", "cl4srec", "duorec"] = "none"
     device: Literal["cpu", "cuda", "auto"] = "cpu"
     threads: int | None = Field(None, gt=0, description="torch CPU threads; default: torch's own choice")

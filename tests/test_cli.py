@@ -14,7 +14,7 @@ from helpers import run_cli
 
 REPO = Path(__file__).resolve().parents[1]
 QUICKSTART = REPO / "recipes" / "quickstart.toml"
-FAST = ["--set", "train.epochs=2", "--set", "train.threads=1"]
+FAST = ["--set", "train.epochs=2", "--set", "train.threads=1", "--set", "train.objective=none"]
 
 
 def _train(out: Path, *extra: str):

@@ -11,6 +11,7 @@ from sracl_cli.evaluation.metrics import metrics_from_ranks
 from sracl_cli.evaluation.ranking import target_ranks
 from sracl_cli.evaluation.report import metrics_table
 from sracl_cli.experiment import Experiment, write_resolved_recipe
+from sracl_cli.manifests import recipe_sections
 from sracl_cli.recipe import Recipe
 from sracl_cli.training.checkpoint import load_state
 from sracl_cli.training.seeding import pick_device
@@ -36,7 +37,7 @@ def evaluate_checkpoint(exp: Experiment, device: torch.device, console: Console,
     write_manifest(
         eval_dir,
         "eval",
-        {"eval": eval_cfg.model_dump()},
+        recipe_sections(exp.recipe, "eval"),
         inputs=[checkpoint],
         outputs=[eval_dir / "metrics.json"],
     )

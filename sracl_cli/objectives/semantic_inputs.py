@@ -26,13 +26,17 @@ class SemanticInputs:
         return self.unit_embeddings.shape[1]
 
 
-def load_semantic_inputs(run_dir: Path, recipe_path: Path, n_items: int) -> SemanticInputs:
-    files = {
+def semantic_files(run_dir: Path) -> dict[str, Path]:
+    return {
         "units": run_dir / "embed" / "units.npz",
         "users": run_dir / "embed" / "users.npy",
         "item_neighbors": run_dir / "index" / "item_neighbors.npy",
         "user_neighbors": run_dir / "index" / "user_neighbors.npy",
     }
+
+
+def load_semantic_inputs(run_dir: Path, recipe_path: Path, n_items: int) -> SemanticInputs:
+    files = semantic_files(run_dir)
     for path in files.values():
         if not path.exists():
             command = PRODUCED_BY[path.parent.name]

@@ -17,7 +17,8 @@ from rich.table import Table
 from sracl_cli import registry
 from sracl_cli.artifacts import write_manifest, write_npy, write_text
 from sracl_cli.data.load import load_dataset
-from sracl_cli.experiment import write_resolved_recipe
+from sracl_cli.experiment import data_files, write_resolved_recipe
+from sracl_cli.manifests import recipe_sections
 from sracl_cli.recipe import Recipe
 from sracl_cli.semantic.embedders.progress import EmbeddingProgress
 from sracl_cli.semantic.generate import SemanticTexts, generate_texts
@@ -60,7 +61,6 @@ def _write_outputs(recipe: Recipe, data, texts: SemanticTexts, items, users, mod
     write_npy(embed_dir / "users.npy", users)
     save_units(embed_dir / "units.npz", texts.units)
     write_text(embed_dir / "texts.jsonl", _texts_jsonl(texts))
-    resolved = recipe.to_dict()
     facts = {
         "model": model_name,
         "dim": int(items.shape[1]),
@@ -71,9 +71,8 @@ def _write_outputs(recipe: Recipe, data, texts: SemanticTexts, items, users, mod
         "llm": texts.stats,
         "embed_seconds": round(seconds, 2),
     }
-    sections = {name: resolved[name] for name in ("data", "llm", "prompts", "embedding")}
-    inputs = [p for p in recipe.data_params.model_dump().values() if hasattr(p, "is_file") and p.is_file()]
-    write_manifest(embed_dir, "embed", sections, inputs=inputs, outputs=[embed_dir / n for n in OUTPUTS], **facts)
+    outputs = [embed_dir / n for n in OUTPUTS]
+    write_manifest(embed_dir, "embed", recipe_sections(recipe, "embed"), data_files(recipe), outputs, **facts)
     return facts
 
 

@@ -28,7 +28,7 @@ class Trainee:
 
 def fit(exp: Experiment, trainee: Trainee, state: TrainState, device: torch.device, console: Console) -> TrainState:
     train_cfg, eval_cfg = exp.recipe.config.train, exp.recipe.config.eval
-    train_dir = exp.run_dir / "train"
+    train_dir = exp.train_dir
     inputs, targets = (torch.from_numpy(a) for a in (exp.split.train.inputs, exp.split.train.targets))
     for epoch in range(state.epoch + 1, train_cfg.epochs + 1):
         if state.stopper.should_stop:

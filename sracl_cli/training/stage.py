@@ -9,6 +9,7 @@ from sracl_cli.artifacts import write_manifest
 from sracl_cli.errors import UsageError
 from sracl_cli.evaluation.stage import evaluate_checkpoint
 from sracl_cli.experiment import Experiment, write_resolved_recipe
+from sracl_cli.manifests import recipe_sections
 from sracl_cli.objectives.factory import build_objective
 from sracl_cli.recipe import Recipe
 from sracl_cli.training.early_stopping import EarlyStopping
@@ -20,6 +21,10 @@ from sracl_cli.training.seeding import pick_device, seed_everything
 def run_train(recipe: Recipe, console: Console, resume: bool = False) -> dict[str, float]:
     exp = Experiment.from_recipe(recipe)  # bad data fails here, before anything is written
     print_data_summary(exp, console)
+    if recipe.config.train.seeds:
+        from sracl_cli.training.seeds import train_seeds  # seeds.py builds on train_experiment below
+
+        return train_seeds(exp, console, resume)
     return train_experiment(exp, console, resume)
 
 
@@ -35,7 +40,7 @@ def train_experiment(exp: Experiment, console: Console, resume: bool = False) ->
     optimizer = torch.optim.Adam(parameters, lr=train_cfg.lr, weight_decay=train_cfg.weight_decay)
     trainee = Trainee(model, objective, optimizer)
     state = _resumed_state(exp, trainee, console) if resume else TrainState(generator, EarlyStopping(train_cfg.patience))
-    write_resolved_recipe(exp.recipe)
+    write_resolved_recipe(exp.recipe, exp.out_dir)
     if not resume:
         objective.start(model)
     state = fit(exp, trainee, state, device, console)
@@ -54,13 +59,11 @@ def _resumed_state(exp: Experiment, trainee: Trainee, console: Console) -> Train
 
 
 def _write_train_manifest(exp: Experiment, state: TrainState) -> None:
-    resolved = exp.recipe.to_dict()
-    sections = {name: resolved[name] for name in ("data", "model", "train", "sracl", "baselines")}
     write_manifest(
         exp.train_dir,
         "train",
-        sections,
-        inputs=exp.data_files(),
+        recipe_sections(exp.recipe, "train"),
+        inputs=exp.train_inputs(),
         outputs=[exp.train_dir / "model.pt", exp.train_dir / "history.json"],
         best_epoch=state.stopper.best_epoch,
         best_valid=state.stopper.best,

@@ -1,0 +1,86 @@
+"""`train.seeds`: one run per seed under `seeds/seed-<n>/`, then `summary.json` with mean ± std per metric.
+
+Each seed run is `train_experiment` on the recipe with `train.seed = n`, so it produces exactly what a single
+run with that seed would; only its train/ and eval/ folders move. The data is loaded once and shared.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+
+from sracl_cli.artifacts import write_json
+from sracl_cli.errors import UsageError
+from sracl_cli.evaluation.report import summary_table
+from sracl_cli.experiment import Experiment, write_resolved_recipe
+from sracl_cli.training.stage import train_experiment
+
+SUMMARY_FILE = "summary.json"
+
+
+def train_seeds(exp: Experiment, console: Console, resume: bool = False) -> dict[str, float]:
+    """Train every seed of `train.seeds` (skipping finished ones on resume); returns the mean of each metric."""
+    seeds = _distinct(exp.recipe.config.train.seeds)
+    runs = {seed: seed_experiment(exp, seed) for seed in seeds}
+    if resume:
+        _require_something_to_resume(exp.run_dir, runs.values())
+    write_resolved_recipe(exp.recipe)
+    results = {}
+    for position, (seed, run) in enumerate(runs.items(), start=1):
+        console.rule(f"seed {seed} ({position}/{len(seeds)})")
+        results[seed] = _train_seed(run, console, resume)
+    summary = summarize(results)
+    write_json(exp.run_dir / SUMMARY_FILE, {"name": exp.recipe.name, **summary})
+    title = f"{exp.recipe.name}: test, mean ± std over {len(seeds)} seeds"
+    console.print(summary_table(summary["metrics"], exp.recipe.config.eval.ks, title))
+    return {name: stats["mean"] for name, stats in summary["metrics"].items()}
+
+
+def seed_experiment(exp: Experiment, seed: int) -> Experiment:
+    """`exp` as a single run with `train.seed = seed`, writing under `seeds/seed-<seed>/` of the run directory."""
+    train = exp.recipe.config.train.model_copy(update={"seed": seed, "seeds": None})
+    recipe = dataclasses.replace(exp.recipe, config=exp.recipe.config.model_copy(update={"train": train}))
+    return Experiment(recipe, exp.data, exp.split, out_dir=seed_dir(exp.run_dir, seed))
+
+
+def seed_dir(run_dir: Path, seed: int) -> Path:
+    return run_dir / "seeds" / f"seed-{seed}"
+
+
+def summarize(results: dict[int, dict[str, float]]) -> dict:
+    """Per metric: mean, sample std (ddof=1; null for one seed) and the per-seed values in `seeds` order."""
+    seeds = list(results)
+    metrics = {}
+    for name in results[seeds[0]]:
+        values = [results[seed][name] for seed in seeds]
+        std = float(np.std(values, ddof=1)) if len(values) > 1 else None
+        metrics[name] = {"mean": float(np.mean(values)), "std": std, "values": values, "seeds": seeds}
+    return {"seeds": seeds, "metrics": metrics}
+
+
+def _train_seed(run: Experiment, console: Console, resume: bool) -> dict[str, float]:
+    metrics_file = run.eval_dir / "metrics.json"
+    if resume and metrics_file.exists():
+        console.print(f"finished earlier, skipped ({metrics_file})")
+        return json.loads(metrics_file.read_text(encoding="utf-8"))["metrics"]
+    return train_experiment(run, console, resume=resume and _has_checkpoint(run))
+
+
+def _has_checkpoint(run: Experiment) -> bool:
+    return (run.train_dir / "checkpoint.pt").exists()
+
+
+def _require_something_to_resume(run_dir: Path, runs) -> None:
+    if not any(_has_checkpoint(run) or (run.eval_dir / "metrics.json").exists() for run in runs):
+        raise UsageError(f"{run_dir / 'seeds'}: nothing to resume (no seed has a checkpoint); run without --resume")
+
+
+def _distinct(seeds: list[int]) -> list[int]:
+    repeated = sorted({seed for seed in seeds if seeds.count(seed) > 1})
+    if repeated:
+        raise UsageError(f"train.seeds: each seed once, got {', '.join(map(str, repeated))} more than once")
+    return seeds
