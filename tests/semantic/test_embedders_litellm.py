@@ -39,7 +39,8 @@ class EmbeddingServer:
                 if self.path != "/v1/embeddings" or "<<fail>>" in body["input"]:
                     return self._reply(500, {"error": {"message": "boom", "type": "server_error"}})
                 # Reversed on purpose: clients must order by "index".
-                data = [{"object": "embedding", "index": i, "embedding": fake_vector(t)} for i, t in enumerate(body["input"])]
+                texts = body["input"]
+                data = [{"object": "embedding", "index": i, "embedding": fake_vector(t)} for i, t in enumerate(texts)]
                 usage = {"prompt_tokens": len(data), "total_tokens": len(data)}
                 self._reply(200, {"object": "list", "data": data[::-1], "model": body["model"], "usage": usage})
 

@@ -40,10 +40,3 @@ class StoreSpec:
     open: Callable[[IndexSection, Path, str, str], VectorStore]
     exact: bool = False  # an exact store needs no recall check
 
-
-def pad_rows(rows: list[list], k: int, fill) -> np.ndarray:
-    """Ragged result rows → a [n, k] array, short rows padded with `fill`."""
-    out = np.full((len(rows), k), fill, dtype=np.asarray(fill).dtype if not rows else None or object)
-    for i, row in enumerate(rows):
-        out[i, : len(row)] = row
-    return out

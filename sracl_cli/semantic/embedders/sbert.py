@@ -32,7 +32,9 @@ def packaged_model_folder(name: str) -> Path:
     module, distribution = PACKAGED_MODELS[name]
     spec = importlib.util.find_spec(module)  # locates the package without running its code
     if spec is None or not spec.submodule_search_locations:
-        raise UsageError(f"embedding.model: packaged:{name} needs the Python package {distribution} (pip install {distribution})")
+        raise UsageError(
+            f"embedding.model: packaged:{name} needs the Python package {distribution} (pip install {distribution})"
+        )
     return Path(next(iter(spec.submodule_search_locations))) / "model"
 
 

@@ -1,0 +1,125 @@
+"""`sracl index`: embeddings → vector stores → item and user neighbour tables (+ recall check, manifest).
+
+Reads `<run>/embed/{items.npy, users.npy, units.npz}`; writes `<run>/index/{item_neighbors.npy,
+user_neighbors.npy, manifest.json}` (and, for the embedded Chroma store, `<run>/index/chroma/`).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from sracl_cli import registry
+from sracl_cli.artifacts import write_manifest, write_npy
+from sracl_cli.errors import UsageError
+from sracl_cli.recipe import IndexSection, Recipe
+from sracl_cli.retrieval.exclusions import ExcludeSelf, UnitRules
+from sracl_cli.retrieval.neighbors import Pool, item_neighbors, item_pool, unit_pool, user_neighbors
+from sracl_cli.retrieval.recall import sampled_recall, warn_if_low
+from sracl_cli.retrieval.stores.protocol import StoreSpec, VectorStore
+from sracl_cli.semantic.units import UserUnits
+from sracl_cli.semantic.units_io import load_units
+from sracl_cli.vectors import fingerprint
+
+INPUTS = ("items.npy", "users.npy", "units.npz")
+
+
+class Timings(dict):
+    @contextmanager
+    def step(self, name: str):
+        started = time.perf_counter()
+        yield
+        self[name] = round(time.perf_counter() - started, 3)
+
+
+def run_index(recipe: Recipe, console: Console) -> dict:
+    section = recipe.config.index
+    embed_dir, index_dir = recipe.run_dir / "embed", recipe.run_dir / "index"
+    inputs = [embed_dir / name for name in INPUTS]
+    items, users, units = load_inputs(inputs, recipe)
+    spec: StoreSpec = registry.load("vector store", section.store)
+    rules = UnitRules.from_section(section)
+    timings, recall = Timings(), {}
+
+    pool = item_pool(items)
+    store = filled_store(spec, section, index_dir, f"{recipe.name}-items", pool, timings, "items: store")
+    with timings.step("items: search"):
+        item_table = item_neighbors(store, items, pool, section.k)
+    recall["items"] = check_recall(spec, section, item_table, items, pool.ids, ExcludeSelf(), pool, timings, "items")
+
+    pool = unit_pool(users, units, rules)
+    store = filled_store(spec, section, index_dir, f"{recipe.name}-units", pool, timings, "units: store")
+    with timings.step("units: search"):
+        user_table = user_neighbors(store, users, units, pool, section.k, rules)
+    query_ids = np.arange(len(units), dtype=np.int64)
+    unit_rule = rules.exclusion(units, pool.ids)
+    recall["units"] = check_recall(spec, section, user_table, users, query_ids, unit_rule, pool, timings, "units")
+
+    outputs = [
+        write_npy(index_dir / "item_neighbors.npy", item_table),
+        write_npy(index_dir / "user_neighbors.npy", user_table),
+    ]
+    facts = {
+        "store": section.store,
+        "rules": {"pool": rules.pool, "exclude_same_user": rules.exclude_same_user, "compat": section.compat},
+        "counts": {"items": len(items) - 1, "units": len(units), "unit_pool": len(pool.ids), "k": section.k},
+        "recall_at_k": recall,
+        "timings_s": dict(timings),
+    }
+    write_manifest(index_dir, "index", section.model_dump(mode="json"), inputs, outputs, **facts)
+    print_summary(console, section, timings, recall)
+    for what, value in recall.items():
+        if value is not None:
+            warn_if_low(console, what, value, section.k)
+    return facts
+
+
+def load_inputs(paths: list[Path], recipe: Recipe) -> tuple[np.ndarray, np.ndarray, UserUnits]:
+    for path in paths:
+        if not path.is_file():
+            raise UsageError(f"{path}: not found; run `sracl embed {os.path.relpath(recipe.source)}` first")
+    items, users, units = np.load(paths[0]), np.load(paths[1]), load_units(paths[2])
+    rerun = f"run `sracl embed {os.path.relpath(recipe.source)}` again"
+    if items.ndim != 2 or users.ndim != 2 or items.shape[1] != users.shape[1]:
+        raise UsageError(
+            f"{paths[0].parent}: item embeddings {items.shape} and unit embeddings {users.shape} do not match; {rerun}"
+        )
+    if len(users) != len(units):
+        raise UsageError(f"{paths[1]}: {len(users)} unit embeddings for {len(units)} units in {paths[2].name}; {rerun}")
+    return items.astype(np.float32, copy=False), users.astype(np.float32, copy=False), units
+
+
+def filled_store(spec: StoreSpec, section: IndexSection, index_dir: Path, namespace: str, pool: Pool,
+                 timings: Timings, step: str) -> VectorStore:
+    """A store holding the pool; a persistent store already filled with the same vectors is reused."""
+    with timings.step(step):
+        store = spec.open(section, index_dir, namespace, fingerprint(pool.ids, pool.vectors))
+        if store.count() != len(pool.ids):
+            store.upsert(pool.ids, pool.vectors)
+    return store
+
+
+def check_recall(spec: StoreSpec, section: IndexSection, table: np.ndarray, vectors_by_id: np.ndarray,
+                 query_ids: np.ndarray, rule, pool: Pool, timings: Timings, what: str) -> float | None:
+    """recall@k against exact search; None where the store is exact or the check is off."""
+    if spec.exact or section.recall_sample == 0:
+        return None
+    with timings.step(f"{what}: recall check"):
+        return sampled_recall(table, vectors_by_id, query_ids, rule, pool, section.k, section.recall_sample)
+
+
+def print_summary(console: Console, section: IndexSection, timings: Timings, recall: dict) -> None:
+    table = Table(title=f"index ({section.store}, k = {section.k})")
+    table.add_column("step")
+    table.add_column("seconds", justify="right")
+    for step, seconds in timings.items():
+        table.add_row(step, f"{seconds:.2f}")
+    for what, value in recall.items():
+        table.add_row(f"{what}: recall@{section.k} vs exact", "—" if value is None else f"{value:.4f}")
+    console.print(table)

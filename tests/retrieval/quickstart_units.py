@@ -1,0 +1,31 @@
+"""The quickstart sample's user units with cheap vectors that keep the real structure: a unit's vector is
+the normalised mean of its items' (random) vectors, so a user's prefixes are each other's nearest units."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from sracl_cli.data.load import load_dataset
+from sracl_cli.recipe import load_recipe
+from sracl_cli.semantic.units import user_units
+from sracl_cli.vectors import l2_normalize
+
+REPO = Path(__file__).resolve().parents[2]
+
+DIM = 32
+
+
+@lru_cache(maxsize=None)
+def quickstart(mode: str = "prefix"):
+    """(data, units, item_vectors [n_items + 1, DIM] with a zero padding row, unit_vectors [n_units, DIM])."""
+    recipe = load_recipe(REPO / "recipes" / "quickstart.toml")
+    data = load_dataset(recipe)
+    units = user_units(data, mode, recipe.config.data.max_len)
+    items = l2_normalize(np.random.default_rng(7).standard_normal((data.n_items + 1, DIM)))
+    items[0] = 0
+    cumulative = np.vstack([np.zeros((1, DIM), np.float32), np.cumsum(items[data.items], axis=0)])
+    sums = cumulative[units.end] - cumulative[units.start]
+    return data, units, items, l2_normalize(sums)
