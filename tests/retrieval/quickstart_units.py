@@ -21,7 +21,7 @@ DIM = 32
 @lru_cache(maxsize=None)
 def quickstart(mode: str = "prefix"):
     """(data, units, item_vectors [n_items + 1, DIM] with a zero padding row, unit_vectors [n_units, DIM])."""
-    recipe = load_recipe(REPO / "recipes" / "quickstart.toml")
+    recipe = load_recipe(REPO / "tests" / "recipes" / "quickstart_prefix.toml")
     data = load_dataset(recipe)
     units = user_units(data, mode, recipe.config.data.max_len)
     items = l2_normalize(np.random.default_rng(7).standard_normal((data.n_items + 1, DIM)))

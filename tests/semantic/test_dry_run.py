@@ -43,7 +43,7 @@ def test_full_beauty_counts_and_priced_estimate_in_seconds(shared_data):
 
 
 def test_passthrough_without_model_estimates_from_characters():
-    recipe, data = recipe_and_data(REPO / "recipes" / "quickstart.toml")
+    recipe, data = recipe_and_data(REPO / "tests" / "recipes" / "quickstart_prefix.toml")
     out = console()
     report = dry_run_report(recipe, data, out)
     assert (report["item_prompts"], report["user_prompts"]) == (7_216, 15_115)

@@ -28,7 +28,7 @@ text_fields = ["title"]
 
 @pytest.fixture(scope="module")
 def quickstart():
-    return recipe_and_data(REPO / "recipes" / "quickstart.toml")
+    return recipe_and_data(REPO / "tests" / "recipes" / "quickstart_prefix.toml")
 
 
 @pytest.fixture(scope="module")
