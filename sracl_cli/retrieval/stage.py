@@ -18,6 +18,7 @@ from rich.table import Table
 from sracl_cli import registry
 from sracl_cli.artifacts import write_manifest, write_npy
 from sracl_cli.errors import UsageError
+from sracl_cli.manifests import recipe_sections
 from sracl_cli.recipe import IndexSection, Recipe
 from sracl_cli.retrieval.exclusions import ExcludeSelf, UnitRules
 from sracl_cli.retrieval.neighbors import Pool, item_neighbors, item_pool, unit_pool, user_neighbors
@@ -72,7 +73,7 @@ def run_index(recipe: Recipe, console: Console) -> dict:
         "recall_at_k": recall,
         "timings_s": dict(timings),
     }
-    write_manifest(index_dir, "index", section.model_dump(mode="json"), inputs, outputs, **facts)
+    write_manifest(index_dir, "index", recipe_sections(recipe, "index"), inputs, outputs, **facts)
     print_summary(console, section, timings, recall)
     for what, value in recall.items():
         if value is not None:

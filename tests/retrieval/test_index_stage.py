@@ -52,7 +52,7 @@ def test_exact_store_writes_tables_and_manifest(tmp_path):
     assert items.shape == (len(item_vectors), 10) and users.shape == (len(units), 10)
     assert items.dtype == users.dtype == np.int32
     manifest = json.loads((index / "manifest.json").read_text())
-    assert manifest["stage"] == "index" and manifest["recipe"]["store"] == "exact"
+    assert manifest["stage"] == "index" and manifest["recipe"]["index"]["store"] == "exact"
     assert set(manifest["inputs"]) == {str(tmp_path / "embed" / n) for n in ("items.npy", "users.npy", "units.npz")}
     assert set(manifest["outputs"]) == {"item_neighbors.npy", "user_neighbors.npy"}
     assert manifest["recall_at_k"] == {"items": None, "units": None}
