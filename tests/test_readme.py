@@ -6,7 +6,7 @@ from sracl_cli.models.sasrec import SASRecConfig
 from sracl_cli.recipe import RecipeModel
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-DOCUMENTED_SECTIONS = ("data", "model", "train", "eval", "output")
+DOCUMENTED_SECTIONS = ("data", "model", "train", "eval", "output", "llm", "prompts", "embedding", "index", "sracl", "baselines")
 
 
 def test_every_recipe_key_is_documented():
