@@ -133,6 +133,7 @@ class EmbeddingSection(Section):
     model: str = "packaged:all-MiniLM-L6-v2"
     batch_size: int = Field(256, gt=0)
     device: str = "cpu"
+    dtype: Literal["float32", "bfloat16"] = Field("float32", description="sentence-transformers compute type")
     api_base: str | None = None
     api_key_env: str | None = None
 
