@@ -98,3 +98,17 @@ def test_compare_a_seed_run_with_a_single_run(seeded, tmp_path):
     row = comparison["metrics"]["hr@10"]
     assert row["mean_a"] == summary["hr@10"]["mean"] and row["mean_b"] == _metrics(single)["hr@10"]
     assert row["p"] is None and "n/a" in result.stdout and "fewer than 2 seeds in common (1)" in result.stdout
+
+
+def test_eval_of_a_seeds_recipe_re_evaluates_every_seed_and_the_summary(seeded, tmp_path):
+    out, _ = seeded
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    before = json.loads((copy / "summary.json").read_text())
+    (copy / "summary.json").unlink()
+    result = run_cli("eval", QUICKSTART, "--set", f'output.dir="{copy}"', *ONE_EPOCH, "--set", f"train.seeds={SEEDS}")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads((copy / "summary.json").read_text()) == before
+    shutil.rmtree(copy / "seeds" / "seed-7" / "train")
+    missing = run_cli("eval", QUICKSTART, "--set", f'output.dir="{copy}"', *ONE_EPOCH, "--set", f"train.seeds={SEEDS}")
+    assert missing.exit_code == 2 and "seed-7/train/model.pt: checkpoint not found" in missing.stderr

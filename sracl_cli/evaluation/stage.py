@@ -19,10 +19,15 @@ from sracl_cli.training.seeding import pick_device
 
 def run_eval(recipe: Recipe, console: Console) -> dict[str, float]:
     exp = Experiment.from_recipe(recipe)
+    device = pick_device(recipe.config.train.device)
+    if recipe.config.train.seeds:
+        from sracl_cli.training.seeds import evaluate_seeds
+
+        return evaluate_seeds(exp, device, console)
     checkpoint = exp.train_dir / "model.pt"
     state = load_state(checkpoint)  # a missing checkpoint is a usage error, raised before anything is written
     write_resolved_recipe(recipe)
-    return evaluate_checkpoint(exp, pick_device(recipe.config.train.device), console, state)
+    return evaluate_checkpoint(exp, device, console, state)
 
 
 def evaluate_checkpoint(exp: Experiment, device: torch.device, console: Console, state: dict | None = None):

@@ -24,18 +24,39 @@ SUMMARY_FILE = "summary.json"
 
 def train_seeds(exp: Experiment, console: Console, resume: bool = False) -> dict[str, float]:
     """Train every seed of `train.seeds` (skipping finished ones on resume); returns the mean of each metric."""
-    seeds = _distinct(exp.recipe.config.train.seeds)
-    runs = {seed: seed_experiment(exp, seed) for seed in seeds}
+    runs = seed_runs(exp)
     if resume:
         _require_something_to_resume(exp.run_dir, runs.values())
     write_resolved_recipe(exp.recipe)
+    return _over_seeds(exp, runs, console, lambda run: _train_seed(run, console, resume))
+
+
+def evaluate_seeds(exp: Experiment, device, console: Console) -> dict[str, float]:
+    """`sracl eval` of a seeds recipe: re-evaluate every seed's checkpoint, then rewrite summary.json."""
+    from sracl_cli.evaluation.stage import evaluate_checkpoint
+    from sracl_cli.training.checkpoint import load_state
+
+    runs = seed_runs(exp)
+    states = {seed: load_state(run.train_dir / "model.pt") for seed, run in runs.items()}  # all present, or exit 2
+    write_resolved_recipe(exp.recipe)
+    def evaluate(run: Experiment) -> dict[str, float]:
+        return evaluate_checkpoint(run, device, console, states[run.recipe.config.train.seed])
+
+    return _over_seeds(exp, runs, console, evaluate)
+
+
+def seed_runs(exp: Experiment) -> dict[int, Experiment]:
+    return {seed: seed_experiment(exp, seed) for seed in _distinct(exp.recipe.config.train.seeds)}
+
+
+def _over_seeds(exp: Experiment, runs: dict[int, Experiment], console: Console, per_seed) -> dict[str, float]:
     results = {}
     for position, (seed, run) in enumerate(runs.items(), start=1):
-        console.rule(f"seed {seed} ({position}/{len(seeds)})")
-        results[seed] = _train_seed(run, console, resume)
+        console.rule(f"seed {seed} ({position}/{len(runs)})")
+        results[seed] = per_seed(run)
     summary = summarize(results)
     write_json(exp.run_dir / SUMMARY_FILE, {"name": exp.recipe.name, **summary})
-    title = f"{exp.recipe.name}: test, mean ± std over {len(seeds)} seeds"
+    title = f"{exp.recipe.name}: test, mean ± std over {len(runs)} seeds"
     console.print(summary_table(summary["metrics"], exp.recipe.config.eval.ks, title))
     return {name: stats["mean"] for name, stats in summary["metrics"].items()}
 
