@@ -15,9 +15,30 @@ def run_pipeline(recipe: Recipe, console: Console) -> None:
     if recipe.config.train.objective == "sracl":
         _stage("embed", recipe, console, data_files(recipe), _embed)
         _stage("index", recipe, console, [run_dir / "embed" / name for name in INDEX_INPUTS], _index)
+    if recipe.config.train.seeds:
+        _seeds(recipe, console)
+        return
     trained = _stage("train", recipe, console, train_inputs(recipe), _train)
     if not trained:
         _stage("eval", recipe, console, [run_dir / "train" / "model.pt"], _eval)
+
+
+def _seeds(recipe: Recipe, console: Console) -> None:
+    """A seeds recipe is current when every seed's train and eval stages are, and the summary exists."""
+    from sracl_cli.experiment import Experiment
+    from sracl_cli.training.seeds import SUMMARY_FILE, seed_runs
+
+    runs = seed_runs(Experiment.from_recipe(recipe)).values()
+    current = (recipe.run_dir / SUMMARY_FILE).is_file() and all(
+        is_current(run.train_dir, run.recipe, "train", train_inputs(run.recipe))
+        and is_current(run.eval_dir, run.recipe, "eval", [run.train_dir / "model.pt"])
+        for run in runs
+    )
+    if current:
+        console.print("[green]train[/] (every seed): up to date, skipped")
+        return
+    console.rule("sracl train (seeds)")
+    _train(recipe, console)
 
 
 def _stage(name: str, recipe: Recipe, console: Console, inputs, run) -> bool:

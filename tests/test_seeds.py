@@ -112,3 +112,15 @@ def test_eval_of_a_seeds_recipe_re_evaluates_every_seed_and_the_summary(seeded, 
     shutil.rmtree(copy / "seeds" / "seed-7" / "train")
     missing = run_cli("eval", QUICKSTART, "--set", f'output.dir="{copy}"', *ONE_EPOCH, "--set", f"train.seeds={SEEDS}")
     assert missing.exit_code == 2 and "seed-7/train/model.pt: checkpoint not found" in missing.stderr
+
+
+def test_run_skips_a_seeds_recipe_whose_seeds_are_all_current(tmp_path):
+    # manifests pin absolute paths, so this needs its own run rather than a copy of the shared one
+    out = tmp_path / "run"
+    args = ("run", QUICKSTART, "--set", f'output.dir="{out}"', *ONE_EPOCH, "--set", f"train.seeds={SEEDS}")
+    assert run_cli(*args).exit_code == 0
+    again = run_cli(*args)
+    assert again.exit_code == 0, again.stderr
+    assert "train (every seed): up to date, skipped" in again.stdout
+    changed = run_cli(*args, "--set", "train.lr=0.002")
+    assert changed.exit_code == 0 and "up to date" not in changed.stdout
