@@ -23,12 +23,14 @@ from rich.table import Table
 
 from sracl_cli.artifacts import write_npy
 from sracl_cli.experiment import Experiment
-from sracl_cli.models.protocol import Batch
 from sracl_cli.objectives.factory import build_objective
 from sracl_cli.recipe import load_recipe
 from sracl_cli.semantic.units import user_units
 from sracl_cli.semantic.units_io import save_units
+from sracl_cli.training.loop import Trainee, batch_rows, train_step
 from sracl_cli.training.seeding import seed_everything
+
+from search_beauty import proxy_unit_vectors  # bench/ sibling script (bench/ is on sys.path when run)
 
 REPO = Path(__file__).resolve().parents[1]
 OBJECTIVES = {
@@ -43,12 +45,7 @@ OBJECTIVES = {
 def prepare_run_dir(run_dir: Path, exp: Experiment) -> None:
     units = user_units(exp.data, "prefix", exp.recipe.config.data.max_len)
     items = np.load(run_dir / "embed" / "items.npy")
-    sums = np.zeros((len(units), items.shape[1]), dtype=np.float32)
-    for offset in range(exp.recipe.config.data.max_len):
-        position = units.end - 1 - offset
-        inside = position >= units.start
-        sums[inside] += items[exp.data.items[position[inside]]]
-    write_npy(run_dir / "embed" / "users.npy", sums / np.linalg.norm(sums, axis=1, keepdims=True))
+    write_npy(run_dir / "embed" / "users.npy", proxy_unit_vectors(items, exp.data, units))
     save_units(run_dir / "embed" / "units.npz", units)
     tables = np.load(run_dir / "index" / "exact_tables_proxy.npz")
     write_npy(run_dir / "index" / "item_neighbors.npy", tables["items"].astype(np.int32))
@@ -60,6 +57,7 @@ def time_steps(exp: Experiment, batches: int) -> float:
     model = exp.build_model()
     objective = build_objective(exp, model)
     optimizer = torch.optim.Adam(list(model.parameters()) + list(objective.parameters()), lr=1e-3)
+    trainee = Trainee(model, objective, optimizer)
     objective.start(model)
     inputs, targets = (torch.from_numpy(a) for a in (exp.split.train.inputs, exp.split.train.targets))
     order = torch.randperm(len(targets), generator=generator)[: 256 * (batches + 2)].split(256)
@@ -67,12 +65,7 @@ def time_steps(exp: Experiment, batches: int) -> float:
     for step, rows in enumerate(order):
         if step == 2:  # the first steps warm up allocators and caches
             started = time.perf_counter()
-        units = objective.sample_units[rows] if objective.sample_units is not None else None
-        losses = objective.losses(model, Batch(inputs[rows], targets[rows], units, rows))
-        loss = sum(objective.weights[name] * value for name, value in losses.items())
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
+        train_step(trainee, batch_rows(objective, inputs, targets, rows, torch.device("cpu")))
     return (time.perf_counter() - started) / batches
 
 

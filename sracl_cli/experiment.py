@@ -45,9 +45,6 @@ class Experiment:
     def build_model(self):
         return self.backbone_spec.build(self.recipe.model_params, self.data.n_items, self.recipe.config.data.max_len)
 
-    def data_files(self) -> list[Path]:
-        return data_files(self.recipe)
-
     def train_inputs(self) -> list[Path]:
         """Files the train stage reads: the data, plus the embed/index artifacts when the objective uses them."""
         return train_inputs(self.recipe)

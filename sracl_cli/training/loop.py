@@ -49,20 +49,15 @@ def fit(exp: Experiment, trainee: Trainee, state: TrainState, device: torch.devi
 
 
 def train_epoch(trainee: Trainee, inputs, targets, batch_size, generator, device, console, epoch) -> dict:
-    model, objective, optimizer = trainee.model, trainee.objective, trainee.optimizer
-    model.train()
-    objective.train()
+    trainee.model.train()
+    trainee.objective.train()
     order = torch.randperm(len(targets), generator=generator)
     totals: dict[str, float] = {}
     started = time.perf_counter()
     with _progress(console) as progress:
         task = progress.add_task(f"epoch {epoch}", total=(len(order) + batch_size - 1) // batch_size, losses="", rate=0.0)
         for rows in order.split(batch_size):
-            losses = objective.losses(model, _batch(objective, inputs, targets, rows, device))
-            loss = sum(objective.weights[name] * value for name, value in losses.items())
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
+            loss, losses = train_step(trainee, batch_rows(trainee.objective, inputs, targets, rows, device))
             for name, value in {"loss": loss, **losses}.items():
                 totals[name] = totals.get(name, 0.0) + value.item() * len(rows)
             done = progress.tasks[0].completed + 1
@@ -74,7 +69,18 @@ def train_epoch(trainee: Trainee, inputs, targets, batch_size, generator, device
     return {"loss": means.pop("loss"), "losses": means, "seconds": seconds, "samples_per_s": len(order) / seconds}
 
 
-def _batch(objective, inputs, targets, rows, device) -> Batch:
+def train_step(trainee: Trainee, batch: Batch) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """One optimizer step on the objective's weighted loss; returns the total and its components."""
+    losses = trainee.objective.losses(trainee.model, batch)
+    loss = sum(trainee.objective.weights[name] * value for name, value in losses.items())
+    trainee.optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    trainee.optimizer.step()
+    return loss, losses
+
+
+def batch_rows(objective, inputs, targets, rows, device) -> Batch:
+    """The training batch of sample indices `rows`, with each sample's user unit when the objective uses units."""
     units = objective.sample_units[rows].to(device) if objective.sample_units is not None else None
     return Batch(inputs[rows].to(device), targets[rows].to(device), units, rows.to(device))
 

@@ -28,27 +28,23 @@ def _data():
     return SequenceData("t", np.array([0, 4, 7]), np.array([1, 2, 3, 4, 5, 4, 3]), 6, ["a", "b"], ["[PAD]", *"123456"])
 
 
-def test_ranks_follow_scores_and_padding_never_ranks():
+def _ranks(scores, max_k, batch_size, mask_history):
     data = _data()
     test = leave_one_out(data, max_len=3).test
+    model = FixedScores(scores)
+    return target_ranks(model, test, data, max_k, batch_size, mask_history, torch.device("cpu")).tolist()
+
+
+def test_ranks_follow_scores_and_padding_never_ranks():
     # scores: pad highest (must be ignored), then 6 > 5 > 4 > 3 > 2 > 1
-    model = FixedScores([100, 1, 2, 3, 4, 5, 6])
-    ranks = target_ranks(model, test, data, max_k=5, batch_size=1, mask_history=False, device=torch.device("cpu"))
-    assert ranks.tolist() == [2, 3]  # item 4 is 3rd (after 6, 5); item 3 is 4th
+    # item 4 is 3rd (after 6, 5); item 3 is 4th
+    assert _ranks([100, 1, 2, 3, 4, 5, 6], max_k=5, batch_size=1, mask_history=False) == [2, 3]
 
 
 def test_mask_history_hides_seen_items_but_not_the_target():
-    data = _data()
-    test = leave_one_out(data, max_len=3).test
-    model = FixedScores([100, 1, 2, 3, 4, 5, 6])
-    ranks = target_ranks(model, test, data, max_k=5, batch_size=8, mask_history=True, device=torch.device("cpu"))
     # user 0 saw 1 2 3 (none above 4): rank stays 2. user 1 saw 5 and 4: only 6 stays above 3.
-    assert ranks.tolist() == [2, 1]
+    assert _ranks([100, 1, 2, 3, 4, 5, 6], max_k=5, batch_size=8, mask_history=True) == [2, 1]
 
 
 def test_target_outside_top_k_gets_max_k():
-    data = _data()
-    test = leave_one_out(data, max_len=3).test
-    model = FixedScores([0, 1, 2, 3, 4, 5, 6])
-    ranks = target_ranks(model, test, data, max_k=2, batch_size=2, mask_history=False, device=torch.device("cpu"))
-    assert ranks.tolist() == [2, 2]
+    assert _ranks([0, 1, 2, 3, 4, 5, 6], max_k=2, batch_size=2, mask_history=False) == [2, 2]
