@@ -59,7 +59,7 @@ def data_files(recipe: Recipe) -> list[Path]:
 def train_inputs(recipe: Recipe) -> list[Path]:
     from sracl_cli.objectives.semantic_inputs import semantic_files
 
-    semantic = list(semantic_files(recipe.run_dir).values()) if recipe.config.train.objective == "sracl" else []
+    semantic = list(semantic_files(recipe.semantic_dir).values()) if recipe.config.train.objective == "sracl" else []
     return data_files(recipe) + semantic
 
 

@@ -14,7 +14,7 @@ def run_pipeline(recipe: Recipe, console: Console) -> None:
     run_dir = recipe.run_dir
     if recipe.config.train.objective == "sracl":
         _stage("embed", recipe, console, data_files(recipe), _embed)
-        _stage("index", recipe, console, [run_dir / "embed" / name for name in INDEX_INPUTS], _index)
+        _stage("index", recipe, console, [recipe.semantic_dir / "embed" / name for name in INDEX_INPUTS], _index)
     if recipe.config.train.seeds:
         _seeds(recipe, console)
         return
@@ -43,7 +43,8 @@ def _seeds(recipe: Recipe, console: Console) -> None:
 
 def _stage(name: str, recipe: Recipe, console: Console, inputs, run) -> bool:
     """Run a stage unless it is current; True when it ran."""
-    if is_current(recipe.run_dir / name, recipe, name, inputs):
+    home = recipe.semantic_dir if name in ("embed", "index") else recipe.run_dir
+    if is_current(home / name, recipe, name, inputs):
         console.print(f"[green]{name}[/]: up to date, skipped")
         return False
     console.rule(f"sracl {name}")

@@ -92,6 +92,9 @@ class EvalSection(Section):
 
 class OutputSection(Section):
     dir: OutputPath | None = Field(None, description="run directory; default runs/<name> in the working directory")
+    semantic_dir: OutputPath | None = Field(
+        None, description="where embed/ and index/ live; default the run directory (point recipes at one to share it)"
+    )
 
 
 class LLMSection(Section):
@@ -201,6 +204,11 @@ class Recipe:
     @property
     def run_dir(self) -> Path:
         return self.config.output.dir or (Path.cwd() / "runs" / self.name).resolve()
+
+    @property
+    def semantic_dir(self) -> Path:
+        """Folder holding embed/ and index/: the run directory unless several recipes share one semantic stage."""
+        return self.config.output.semantic_dir or self.run_dir
 
     def to_dict(self) -> dict[str, Any]:
         """The fully resolved recipe (defaults filled, paths absolute), as written to the run directory."""

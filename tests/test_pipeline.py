@@ -4,7 +4,6 @@ skipping, and one epoch of every backbone × objective on its neighbour tables."
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -54,18 +53,24 @@ def test_a_second_run_skips_every_stage_and_a_train_change_skips_only_embed_and_
     assert "lr = 0.002" in resolved
 
 
-def _train_copy(semantic_run: Path, tmp_path: Path, *extra: str) -> dict:
+def test_recipes_sharing_a_semantic_dir_embed_and_index_once(semantic_run, tmp_path):
+    other = tmp_path / "ablation"
+    result = _run("run", other, "--set", f'output.semantic_dir="{semantic_run}"', "--set", "sracl.alpha=0")
+    assert "embed: up to date" in result.stdout and "index: up to date" in result.stdout
+    assert (other / "eval" / "metrics.json").is_file()
+    assert not (other / "embed").exists() and not (other / "index").exists()
+
+
+def _train_on_shared_semantics(semantic_run: Path, tmp_path: Path, *extra: str) -> dict:
     out = tmp_path / "run"
-    for stage in ("embed", "index"):
-        shutil.copytree(semantic_run / stage, out / stage)
-    _run("train", out, *extra)
+    _run("train", out, "--set", f'output.semantic_dir="{semantic_run}"', *extra)
     return json.loads((out / "train" / "history.json").read_text())[0]
 
 
 @pytest.mark.parametrize("backbone", ["sasrec", "gru4rec", "bert4rec"])
 @pytest.mark.parametrize("objective", ["none", "sracl", "cl4srec", "duorec"])
 def test_every_backbone_trains_with_every_objective(semantic_run, tmp_path, backbone, objective):
-    epoch = _train_copy(semantic_run, tmp_path, "--set", f"model.backbone={backbone}",
+    epoch = _train_on_shared_semantics(semantic_run, tmp_path, "--set", f"model.backbone={backbone}",
                         "--set", f"train.objective={objective}", "--set", "sracl.neighbor_encoding=live")
     expected = {"none": {"rec"}, "sracl": {"rec", "cs", "is"}, "cl4srec": {"rec", "cl"}, "duorec": {"rec", "cl"}}
     assert set(epoch["losses"]) == expected[objective]
@@ -80,7 +85,7 @@ def test_every_backbone_trains_with_every_objective(semantic_run, tmp_path, back
 ])
 def test_sracl_modes_and_ablations(semantic_run, tmp_path, switches, expected):
     extra = [arg for switch in switches for arg in ("--set", switch)]
-    epoch = _train_copy(semantic_run, tmp_path, "--set", "train.objective=sracl", *extra)
+    epoch = _train_on_shared_semantics(semantic_run, tmp_path, "--set", "train.objective=sracl", *extra)
     assert set(epoch["losses"]) == expected
 
 

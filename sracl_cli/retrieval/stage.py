@@ -41,7 +41,7 @@ class Timings(dict):
 
 def run_index(recipe: Recipe, console: Console) -> dict:
     section = recipe.config.index
-    embed_dir, index_dir = recipe.run_dir / "embed", recipe.run_dir / "index"
+    embed_dir, index_dir = recipe.semantic_dir / "embed", recipe.semantic_dir / "index"
     inputs = [embed_dir / name for name in INPUTS]
     items, users, units = load_inputs(inputs, recipe)
     spec: StoreSpec = registry.load("vector store", section.store)

@@ -56,7 +56,7 @@ def _embed_all(embedder, texts: SemanticTexts, batch_size: int, progress) -> tup
 
 
 def _write_outputs(recipe: Recipe, data, texts: SemanticTexts, items, users, model_name: str, seconds: float) -> dict:
-    embed_dir = recipe.run_dir / "embed"
+    embed_dir = recipe.semantic_dir / "embed"
     write_npy(embed_dir / "items.npy", items)
     write_npy(embed_dir / "users.npy", users)
     save_units(embed_dir / "units.npz", texts.units)
