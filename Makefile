@@ -5,7 +5,7 @@ VENV ?= .venv
 TORCH_SPEC ?= torch==2.13.0
 BIN := $(VENV)/bin
 
-.PHONY: install quickstart test clean-runs
+.PHONY: install quickstart test results clean-runs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ quickstart: $(VENV)/.installed
 
 test: $(VENV)/.test-installed
 	$(BIN)/python -m pytest -q
+
+# After the runs of recipes/repro/ finish: copy their records (no weights) and regenerate docs/RESULTS.md's tables.
+results: $(VENV)/.installed
+	$(BIN)/python scripts/record_runs.py runs/repro docs/results
+	for spec in recipes/repro/*/report.toml; do $(BIN)/sracl report $$spec --update docs/RESULTS.md || exit 1; done
 
 clean-runs:
 	rm -rf runs

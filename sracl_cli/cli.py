@@ -114,6 +114,27 @@ def compare(
 
 @app.command()
 @reports_errors
+def report(
+    spec: Annotated[Path, typer.Argument(help="report spec TOML (rows: label, recipe, run; comparisons)", show_default=False)],
+    update: Annotated[
+        Path | None, typer.Option("--update", help="replace the spec's <!-- report: NAME --> block in this markdown file")
+    ] = None,
+) -> None:
+    """Markdown table of test metrics (mean ± std over seeds) and paired t-tests for the runs a spec names."""
+    from sracl_cli.evaluation.results_report import load_spec, render, update_block
+
+    loaded = load_spec(spec)
+    if update is None:
+        console.print(render(loaded, Path.cwd()), markup=False, highlight=False, soft_wrap=True)
+        return
+    from sracl_cli.artifacts import write_text
+
+    write_text(update, update_block(update, loaded.name, render(loaded, update.resolve().parent)))
+    console.print(f"updated the '{loaded.name}' block of {update}")
+
+
+@app.command()
+@reports_errors
 def plugins() -> None:
     """List installed plugins of every kind (built-ins included) and whether they import."""
     from sracl_cli.plugin_table import plugin_table
