@@ -28,7 +28,8 @@ def machine() -> dict:
 
     return {"cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(), "torch": torch.__version__,
             "python": platform.python_version(), "platform": platform.platform(),
-            "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+            "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "load_average_1m_at_end": os.getloadavg()[0]}
 
 
 def _status_mib(field: str) -> float:
@@ -78,14 +79,16 @@ def common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--results", type=Path, default=RESULTS, help="folder for the JSON (default bench/results)")
 
 
-def save_results(name: str, args: argparse.Namespace, table: Table, results: dict) -> Path:
-    """Print the table and write `<results>/<name>[_quick].json` with the command and the machine."""
-    console.print(table)
+def save_results(name: str, args: argparse.Namespace, table: Table | None, results: dict) -> Path:
+    """Print the table (when given) and write `<results>/<name>[_quick].json` with the command and the machine."""
+    if table is not None:
+        console.print(table)
     out = args.results / f"{name}{'_quick' if args.quick else ''}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     payload = {"command": " ".join(["python", *sys.argv]), "machine": machine(), **results}
     out.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    console.print(f"wrote {out}")
+    if table is not None:
+        console.print(f"wrote {out}")
     return out
 
 

@@ -67,8 +67,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkpoint", type=Path)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     common_arguments(parser)
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     recipe = load_recipe(QUICKSTART if args.quick else REPO / "recipes" / "beauty.toml")
     exp = Experiment.from_recipe(recipe)
     seed_everything(0)

@@ -135,6 +135,7 @@ def main() -> None:
                 recall = recall_at_k(result.pop("table"), exact, vectors, vectors)
                 runs.append({"n": n, "method": method, "ef_search": ef, "recall_at_10": recall, **result})
                 print(f"N={n} {method} ef={ef}: {result['seconds']:.1f}s recall {recall:.4f}", flush=True)
+                save_results("neighbors", args, None, {"k": K, "dim": int(shuffled.shape[1]), "runs": runs})  # so far
     rows = [[f"{r['n']:,}", r["method"], str(r["ef_search"] or ""), f"{r['build_s']:.1f}", f"{r['seconds']:.1f}",
              f"{r['peak_mib']:,.0f}", f"{r['recall_at_10']:.4f}"] for r in runs]
     table = make_table(f"All-pairs top-{K}, dim {shuffled.shape[1]}",
