@@ -12,31 +12,24 @@ import re
 import sys
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from sracl_cli.errors import UsageError
 from sracl_cli.evaluation.compare import compare_runs, load_run
-from sracl_cli.evaluation.metrics import METRICS
+from sracl_cli.recipe import METRIC_PATTERN, Section
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-METRIC_NAME = re.compile(rf"^({'|'.join(METRICS)})@[0-9]+$")
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Row(_Strict):
+class Row(Section):
     label: str
     recipe: Path = Field(description="the recipe that produced the run (shown as a link)")
     run: Path = Field(description="run directory (summary.json or eval/metrics.json)")
 
 
-class Comparison(_Strict):
+class Comparison(Section):
     b: str = Field(description="label of the run under test")
     a: str | None = Field(None, description="label of the reference run")
     a_best_of: list[str] | None = Field(None, description="reference = the best of these labels by `rank_by`")
@@ -48,7 +41,7 @@ class Comparison(_Strict):
         return self
 
 
-class ReportSpec(_Strict):
+class ReportSpec(Section):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     metrics: list[str] = Field(default_factory=lambda: ["hr@10", "ndcg@10", "hr@20", "ndcg@20"], min_length=1)
     rank_by: str = "hr@20"
@@ -58,7 +51,7 @@ class ReportSpec(_Strict):
     @field_validator("metrics")
     @classmethod
     def _known_metrics(cls, metrics: list[str]) -> list[str]:
-        unknown = [m for m in metrics if not METRIC_NAME.match(m)]
+        unknown = [m for m in metrics if not METRIC_PATTERN.match(m)]
         if unknown:
             raise ValueError(f"unknown metrics {unknown}; expected names like hr@20, ndcg@10, mrr@5")
         return metrics
