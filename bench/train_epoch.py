@@ -27,7 +27,8 @@ from sracl_cli.objectives.factory import build_objective
 from sracl_cli.objectives.semantic_inputs import load_semantic_inputs
 from sracl_cli.objectives.substitution import substitute_neighbors
 from sracl_cli.recipe import load_recipe
-from sracl_cli.training.loop import Trainee, batch_rows, train_step
+from sracl_cli.training.loop import batch_rows, train_step
+from sracl_cli.training.stage import build_trainee
 from sracl_cli.training.seeding import seed_everything
 
 DEFAULT_RECIPE = REPO / "recipes" / "repro" / "scientific" / "sracl_bank.toml"
@@ -42,20 +43,13 @@ OBJECTIVES = {
 WARMUP = 2
 
 
-def trainee_for(exp: Experiment) -> Trainee:
-    model = exp.build_model()
-    objective = build_objective(exp, model)
-    optimizer = torch.optim.Adam(list(model.parameters()) + list(objective.parameters()), lr=1e-3)
-    return Trainee(model, objective, optimizer)
-
-
 def epoch_batches(exp: Experiment, seed: int = 0) -> list[torch.Tensor]:
     generator = seed_everything(seed)
     return list(torch.randperm(len(exp.split.train), generator=generator).split(exp.recipe.config.train.batch_size))
 
 
 def time_steps(exp: Experiment, batches: int) -> dict:
-    trainee = trainee_for(exp)
+    trainee = build_trainee(exp, torch.device("cpu"))
     started = time.perf_counter()
     trainee.objective.start(trainee.model)
     start_s = time.perf_counter() - started
@@ -97,7 +91,7 @@ def official_pipeline_epoch(dataset: OfficialShapeDataset, batch_size: int) -> f
 
 def official_steps(exp: Experiment, dataset: OfficialShapeDataset, batches: int) -> float:
     seed_everything(0)
-    trainee = trainee_for(exp)
+    trainee = build_trainee(exp, torch.device("cpu"))
     trainee.model.train()
     trainee.objective.train()
     loader = iter(official_loader(dataset, exp.recipe.config.train.batch_size))

@@ -34,19 +34,25 @@ def train_experiment(exp: Experiment, console: Console, resume: bool = False) ->
         torch.set_num_threads(train_cfg.threads)
     device = pick_device(train_cfg.device)
     generator = seed_everything(train_cfg.seed)
-    model = exp.build_model().to(device)
-    objective = build_objective(exp, model).to(device)  # missing embed/index artifacts fail here
-    parameters = list(model.parameters()) + list(objective.parameters())
-    optimizer = torch.optim.Adam(parameters, lr=train_cfg.lr, weight_decay=train_cfg.weight_decay)
-    trainee = Trainee(model, objective, optimizer)
+    trainee = build_trainee(exp, device)
     state = _resumed_state(exp, trainee, console) if resume else TrainState(generator, EarlyStopping(train_cfg.patience))
     write_resolved_recipe(exp.recipe, exp.out_dir)
     if not resume:
-        objective.start(model)
+        trainee.objective.start(trainee.model)
     state = fit(exp, trainee, state, device, console)
     _write_train_manifest(exp, state)
     console.print(f"best epoch {state.stopper.best_epoch} (valid {exp.recipe.config.eval.early_stop_metric} {state.stopper.best:.4f})")
     return evaluate_checkpoint(exp, device, console)
+
+
+def build_trainee(exp: Experiment, device: torch.device) -> Trainee:
+    """A fresh backbone, the recipe's objective and an Adam optimizer over both."""
+    train_cfg = exp.recipe.config.train
+    model = exp.build_model().to(device)
+    objective = build_objective(exp, model).to(device)  # missing embed/index artifacts fail here
+    parameters = list(model.parameters()) + list(objective.parameters())
+    optimizer = torch.optim.Adam(parameters, lr=train_cfg.lr, weight_decay=train_cfg.weight_decay)
+    return Trainee(model, objective, optimizer)
 
 
 def _resumed_state(exp: Experiment, trainee: Trainee, console: Console) -> TrainState:
