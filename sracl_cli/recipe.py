@@ -105,6 +105,11 @@ class LLMSection(Section):
     temperature: float = Field(0.0, ge=0)
     top_p: float = Field(0.001, gt=0, le=1)
     max_tokens: int = Field(256, gt=0)
+    item_reply_format: Literal["text", "json_object", "json_schema"] = Field(
+        "text",
+        description="text: item replies as the model writes them (the paper); json_object / json_schema: the "
+        "server constrains them to JSON / to the two keys the item prompt asks for (see reply_formats.py)",
+    )
     concurrency: int = Field(32, gt=0)
     timeout: float = Field(60.0, gt=0, description="seconds per call")
     max_retries: int = Field(5, ge=0)

@@ -1,7 +1,7 @@
 """The LLM response cache: one SQLite file (WAL mode), shared by recipes, outside every provider.
 
 A reply is keyed by the sha256 of the canonical JSON of the provider's identity (provider, model, api_base
-when set, temperature, top_p, max_tokens; never a key) and the messages. Each reply is committed as it
+when set, temperature, top_p, max_tokens; never a key), the messages and the response format when one is set. Each reply is committed as it
 arrives, so a killed run loses only the calls in flight. Calls that failed after their retries go to
 `failures`, never to `responses`; the next run asks for them again and clears them when they succeed.
 """
@@ -48,10 +48,13 @@ def cache_path(recipe: Recipe) -> Path:
     return recipe.config.llm.cache or recipe.run_dir.parent / CACHE_FILE
 
 
-def cache_key(identity: dict[str, Any], messages: list[dict[str, str]]) -> str:
-    canonical = json.dumps(
-        {"identity": identity, "messages": messages}, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
+def cache_key(
+    identity: dict[str, Any], messages: list[dict[str, str]], response_format: dict[str, Any] | None = None
+) -> str:
+    keyed: dict[str, Any] = {"identity": identity, "messages": messages}
+    if response_format is not None:  # absent rather than null: keys made before formats existed stay valid
+        keyed["response_format"] = response_format
+    canonical = json.dumps(keyed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

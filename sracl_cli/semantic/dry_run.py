@@ -111,7 +111,7 @@ def _cached(recipe: Recipe, identity: dict[str, Any], prompts: PromptSet) -> int
     path = cache_path(recipe)
     if not path.exists():
         return None
-    keys = [cache_key(identity, prompt.messages) for prompt in prompts]
+    keys = [cache_key(identity, prompt.messages, prompt.response_format) for prompt in prompts]
     with ResponseCache(path) as cache:
         found = cache.lookup(set(keys))
     return sum(key in found for key in keys)

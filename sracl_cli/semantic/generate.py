@@ -92,7 +92,7 @@ def prompt_keys(provider: LLMProvider, prompts: PromptSet) -> list[str]:
     if not provider.generates:
         return [str(position) for position in range(len(prompts))]
     identity = provider.identity()
-    return [cache_key(identity, prompt.messages) for prompt in prompts]
+    return [cache_key(identity, prompt.messages, prompt.response_format) for prompt in prompts]
 
 
 def _replies(provider, prompts: PromptSet, keys: list[str], recipe: Recipe, tally: Tally, console) -> dict:
@@ -103,7 +103,11 @@ def _replies(provider, prompts: PromptSet, keys: list[str], recipe: Recipe, tall
     with cache or nullcontext():
         replies = cache.lookup(unique) if cache else {}
         tally.cache_hits = len(replies)
-        missing = [Request(key, prompt.messages) for key, prompt in _unique(keys, prompts) if key not in replies]
+        missing = [
+            Request(key, prompt.messages, prompt.response_format)
+            for key, prompt in _unique(keys, prompts)
+            if key not in replies
+        ]
         _run(provider, missing, cache, replies, tally, console)
     return replies
 

@@ -23,11 +23,12 @@ from __future__ import annotations
 import string
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sracl_cli.data.dataset import SequenceData
 from sracl_cli.errors import UsageError
 from sracl_cli.semantic.contexts import sample_contexts
+from sracl_cli.semantic.reply_formats import item_response_format
 from sracl_cli.semantic.templates import Templates, resolve_templates
 from sracl_cli.semantic.units import UserUnits, user_units
 
@@ -46,6 +47,7 @@ class Prompt:
     kind: Literal["item", "user"]
     id: int
     messages: list[dict[str, str]]
+    response_format: dict[str, Any] | None = None  # see reply_formats.py
 
     @property
     def content(self) -> str:
@@ -72,7 +74,7 @@ def build_prompts(recipe: Recipe, data: SequenceData) -> PromptSet:
     templates = resolve_templates(section, recipe.source)
     units = user_units(data, section.user_unit, recipe.config.data.max_len)
     return PromptSet(
-        items=item_prompts(data, section, templates, recipe.source.name),
+        items=item_prompts(data, section, templates, recipe.source.name, recipe.config.llm.item_reply_format),
         users=user_prompts(data, units, section.domain, templates),
         units=units,
     )
@@ -90,16 +92,19 @@ def user_prompts(data: SequenceData, units: UserUnits, domain: str, templates: T
     return prompts
 
 
-def item_prompts(data: SequenceData, section: PromptsSection, templates: Templates, recipe_file: str) -> list[Prompt]:
+def item_prompts(
+    data: SequenceData, section: PromptsSection, templates: Templates, recipe_file: str, reply_format: str = "text"
+) -> list[Prompt]:
     titles = item_titles(data)
     attributes = item_attributes(data, section.item_fields, recipe_file)
     contexts = context_texts(data, section, titles)
     system = _filler(templates.item_system, domain=section.domain)
     user = _filler(templates.item_template, domain=section.domain)
+    response_format = item_response_format(reply_format)
     prompts = []
     for item in range(1, data.n_items + 1):
         fields = {"title": titles[item], "attributes": attributes[item], "contexts": contexts[item]}
-        prompts.append(Prompt("item", item, _messages(system(**fields), user(**fields))))
+        prompts.append(Prompt("item", item, _messages(system(**fields), user(**fields)), response_format))
     return prompts
 
 

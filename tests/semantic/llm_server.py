@@ -4,7 +4,7 @@ Replies are deterministic functions of the messages: item prompts (those asking 
 JSON, others a sentence. It counts requests and the most requests in flight at once, can sleep before
 answering, fail the first N requests with a given status, fail every request whose user message contains
 a marker (echoing the Authorization header in the error, as some servers do), reject keys other than the
-expected one with 401, and records the Authorization header of every request.
+expected one with 401, and records the Authorization header and the `response_format` of every request.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ class FakeLLMServer:
         self.in_flight = 0
         self.max_in_flight = 0
         self.authorizations: list[str | None] = []
+        self.response_formats: list[tuple[bool, dict | None]] = []  # (item prompt?, response_format)
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), _handler(self))
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -58,6 +59,7 @@ class FakeLLMServer:
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
             self.authorizations.append(authorization)
+            self.response_formats.append((_is_item_prompt(body["messages"]), body.get("response_format")))
         try:
             time.sleep(self.latency_s)
             messages = body["messages"]
@@ -76,9 +78,13 @@ class FakeLLMServer:
 
 def reply_text(messages: list[dict]) -> str:
     digest = hashlib.sha256(json.dumps(messages, sort_keys=True).encode()).hexdigest()[:12]
-    if any("item summary" in message["content"] for message in messages):
+    if _is_item_prompt(messages):
         return json.dumps({"item summary": f"summary {digest}", "potential user analysis": f"buyers {digest}"})
     return f"preferences {digest}"
+
+
+def _is_item_prompt(messages: list[dict]) -> bool:
+    return any("item summary" in message["content"] for message in messages)
 
 
 def completion(model: str, messages: list[dict]) -> dict:

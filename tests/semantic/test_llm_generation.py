@@ -114,6 +114,21 @@ def test_generates_every_text_then_reruns_from_the_cache(tmp_path, tiny, api_key
     assert_key_in_no_file(tmp_path, api_key)
 
 
+def test_item_reply_format_constrains_item_requests_only_and_keys_their_replies_apart(tmp_path, tiny, api_key):
+    with FakeLLMServer() as server:
+        generate(litellm_recipe(tmp_path, server.api_base, tiny))
+        assert {fmt for _, fmt in server.response_formats} == {None}
+        server.response_formats.clear()
+        recipe = litellm_recipe(tmp_path, server.api_base, tiny, item_reply_format="json_schema")
+        texts = generate(recipe)
+    assert texts.stats["calls"] == 59 and texts.stats["cache_hits"] == 52  # items asked again, users from the cache
+    assert all(is_item for is_item, _ in server.response_formats)
+    schema = server.response_formats[0][1]["json_schema"]["schema"]
+    assert schema["required"] == ["item summary", "potential user analysis"]
+    assert {fmt["type"] for _, fmt in server.response_formats} == {"json_schema"}
+    assert (texts.item_texts, texts.unit_texts) == expected_texts(recipe)
+
+
 @pytest.mark.parametrize("concurrency", [1, 6])
 def test_requests_in_flight_never_exceed_the_concurrency(tmp_path, tiny, api_key, concurrency):
     with FakeLLMServer(latency_s=0.05) as server:

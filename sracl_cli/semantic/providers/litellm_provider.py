@@ -84,7 +84,8 @@ class LiteLLMProvider:
         while True:
             attempt += 1
             try:
-                response = await self._litellm.acompletion(messages=request.messages, **self._call_options())
+                options = self._call_options(request.response_format)
+                response = await self._litellm.acompletion(messages=request.messages, **options)
                 return self._result(request.key, response, started, attempt)
             except Exception as error:  # every failure is classified; none may escape a worker unreported
                 outcome = verdict(error)
@@ -95,7 +96,7 @@ class LiteLLMProvider:
                     return Result(request.key, error=self._describe(error), latency_s=latency, attempts=attempt)
                 await asyncio.sleep(backoff_s(attempt, error))
 
-    def _call_options(self) -> dict[str, Any]:
+    def _call_options(self, response_format: dict[str, Any] | None) -> dict[str, Any]:
         options = {
             "model": self._llm.model,
             "temperature": self._llm.temperature,
@@ -109,6 +110,8 @@ class LiteLLMProvider:
             options["api_base"] = self._llm.api_base
         if self._api_key is not None:
             options["api_key"] = self._api_key
+        if response_format is not None:
+            options["response_format"] = response_format
         return options
 
     def _result(self, key: str, response, started: float, attempts: int) -> Result:

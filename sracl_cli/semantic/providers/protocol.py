@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 class Request(NamedTuple):
     key: str  # the caller's name for this request (sracl uses the cache key); results carry it back
     messages: list[dict[str, str]]
+    response_format: dict[str, Any] | None = None  # OpenAI's `response_format`, for providers that take one
 
 
 @dataclass(frozen=True)
