@@ -31,7 +31,7 @@ test: $(VENV)/.test-installed
 # After the runs of recipes/repro/ finish: copy their records (no weights) and regenerate docs/RESULTS.md's tables.
 results: $(VENV)/.installed
 	$(BIN)/python scripts/record_runs.py runs/repro docs/results
-	for spec in recipes/repro/*/report.toml; do $(BIN)/sracl report $$spec --update docs/RESULTS.md || exit 1; done
+	for spec in recipes/repro/*/*report.toml; do $(BIN)/sracl report $$spec --update docs/RESULTS.md || exit 1; done
 
 clean-runs:
 	rm -rf runs
