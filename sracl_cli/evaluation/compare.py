@@ -1,7 +1,9 @@
 """`sracl compare RUN_A RUN_B`: mean of each metric in both runs, relative difference, paired t-test over seeds.
 
 A run directory holds either `summary.json` (a `train.seeds` run) or `eval/metrics.json` (a single run, whose
-seed is read from its `recipe.resolved.toml`). The t-test pairs the values of the seeds both runs share.
+seed is read from its `recipe.resolved.toml`). The t-test pairs the values of the seeds both runs share, and the
+means and relative difference are taken over those seeds too (so that they agree with the test in sign); over
+every seed only when the runs share none.
 """
 
 from __future__ import annotations
@@ -72,7 +74,11 @@ def comparison_table(comparison: dict) -> Table:
 
 
 def _compare_metric(a: RunResult, b: RunResult, name: str, common: list[int]) -> dict:
-    mean_a, mean_b = a.mean(name), b.mean(name)
+    if common:
+        mean_a = float(np.mean([a.by_seed(name)[s] for s in common]))
+        mean_b = float(np.mean([b.by_seed(name)[s] for s in common]))
+    else:
+        mean_a, mean_b = a.mean(name), b.mean(name)
     rel_diff = (mean_b - mean_a) / mean_a if mean_a != 0 else None
     t, p = _paired_t_test([a.by_seed(name)[s] for s in common], [b.by_seed(name)[s] for s in common])
     return {"mean_a": mean_a, "mean_b": mean_b, "rel_diff": rel_diff, "t": t, "p": p}

@@ -13,7 +13,7 @@ from scipy import stats
 from helpers import run_cli
 from sracl_cli.evaluation.compare import compare_runs, load_run
 
-A = {1: 0.10, 2: 0.12, 3: 0.11, 4: 0.50}  # seed 4 is A's alone: in A's mean, not in the test
+A = {1: 0.10, 2: 0.12, 3: 0.11, 4: 0.50}  # seed 4 is A's alone: neither in the test nor in the compared means
 B = {1: 0.13, 2: 0.14, 3: 0.12, 5: 0.90}
 
 
@@ -40,15 +40,15 @@ def test_paired_t_test_over_the_common_seeds(tmp_path):
     result = run_cli("compare", a, b, "--out", out)
     assert result.exit_code == 0, result.stderr
     row = json.loads(out.read_text())["metrics"]["hr@10"]
-    assert row["mean_a"] == pytest.approx(0.2075) and row["mean_b"] == pytest.approx(0.3225)
-    assert row["rel_diff"] == pytest.approx((0.3225 - 0.2075) / 0.2075)
+    assert row["mean_a"] == pytest.approx(0.11) and row["mean_b"] == pytest.approx(0.13)
+    assert row["rel_diff"] == pytest.approx(0.02 / 0.11)
     differences = np.array([0.03, 0.02, 0.01])  # B − A on seeds 1, 2, 3
     t = differences.mean() / (differences.std(ddof=1) / math.sqrt(3))  # 0.02 / (0.01 / √3) = 2√3
     assert row["t"] == pytest.approx(t) == pytest.approx(2 * math.sqrt(3))
     assert row["p"] == pytest.approx(2 * stats.t.sf(t, df=2))
     assert row["p"] == pytest.approx(stats.ttest_rel([0.13, 0.14, 0.12], [0.10, 0.12, 0.11]).pvalue)
     assert json.loads(out.read_text())["common_seeds"] == [1, 2, 3]
-    assert "+55.42%" in result.stdout and f"{row['p']:.4g}" in result.stdout and "note:" not in result.stdout
+    assert "+18.18%" in result.stdout and f"{row['p']:.4g}" in result.stdout and "note:" not in result.stdout
 
 
 def test_fewer_than_two_common_seeds_gives_means_and_no_p(tmp_path):
@@ -59,7 +59,7 @@ def test_fewer_than_two_common_seeds_gives_means_and_no_p(tmp_path):
     assert "n/a" in result.stdout and "fewer than 2 seeds in common (1): no paired t-test" in result.stdout
     comparison = compare_runs(load_run(a), load_run(b))
     assert comparison["common_seeds"] == [3]
-    expected = {"mean_a": 0.2075, "mean_b": 0.2, "rel_diff": -0.0075 / 0.2075, "t": None, "p": None}
+    expected = {"mean_a": 0.11, "mean_b": 0.2, "rel_diff": 0.09 / 0.11, "t": None, "p": None}
     assert comparison["metrics"]["hr@10"] == pytest.approx(expected)
 
 
