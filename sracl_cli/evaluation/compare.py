@@ -74,13 +74,14 @@ def comparison_table(comparison: dict) -> Table:
 
 
 def _compare_metric(a: RunResult, b: RunResult, name: str, common: list[int]) -> dict:
+    a_by_seed, b_by_seed = a.by_seed(name), b.by_seed(name)
+    a_paired, b_paired = [a_by_seed[s] for s in common], [b_by_seed[s] for s in common]
     if common:
-        mean_a = float(np.mean([a.by_seed(name)[s] for s in common]))
-        mean_b = float(np.mean([b.by_seed(name)[s] for s in common]))
+        mean_a, mean_b = float(np.mean(a_paired)), float(np.mean(b_paired))
     else:
         mean_a, mean_b = a.mean(name), b.mean(name)
     rel_diff = (mean_b - mean_a) / mean_a if mean_a != 0 else None
-    t, p = _paired_t_test([a.by_seed(name)[s] for s in common], [b.by_seed(name)[s] for s in common])
+    t, p = _paired_t_test(a_paired, b_paired)
     return {"mean_a": mean_a, "mean_b": mean_b, "rel_diff": rel_diff, "t": t, "p": p}
 
 

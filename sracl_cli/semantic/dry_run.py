@@ -17,8 +17,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from sracl_cli.semantic.cache import ResponseCache, cache_key, cache_path
-from sracl_cli.semantic.generate import provider_spec
+from sracl_cli.semantic.cache import ResponseCache, cache_path
+from sracl_cli.semantic.generate import cache_keys, provider_spec
 from sracl_cli.semantic.prompts import Prompt, PromptSet, build_prompts
 
 if TYPE_CHECKING:
@@ -111,7 +111,7 @@ def _cached(recipe: Recipe, identity: dict[str, Any], prompts: PromptSet) -> int
     path = cache_path(recipe)
     if not path.exists():
         return None
-    keys = [cache_key(identity, prompt.messages, prompt.response_format) for prompt in prompts]
+    keys = cache_keys(identity, prompts)
     with ResponseCache(path) as cache:
         found = cache.lookup(set(keys))
     return sum(key in found for key in keys)

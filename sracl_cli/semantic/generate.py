@@ -91,7 +91,11 @@ def prompt_keys(provider: LLMProvider, prompts: PromptSet) -> list[str]:
     """The cache key of every prompt (items first, then units); positions when the provider is not cached."""
     if not provider.generates:
         return [str(position) for position in range(len(prompts))]
-    identity = provider.identity()
+    return cache_keys(provider.identity(), prompts)
+
+
+def cache_keys(identity: dict, prompts: PromptSet) -> list[str]:
+    """The response-cache key of every prompt (items first, then units) under a provider identity."""
     return [cache_key(identity, prompt.messages, prompt.response_format) for prompt in prompts]
 
 
