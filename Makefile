@@ -5,7 +5,7 @@ VENV ?= .venv
 TORCH_SPEC ?= torch==2.13.0
 BIN := $(VENV)/bin
 
-.PHONY: install quickstart test results clean-runs
+.PHONY: install quickstart test test-fast lint results clean-runs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ $(VENV)/.test-installed: $(VENV)/.installed plugins/sracl-example-backbone/pypro
 	$(BIN)/pip install -e ".[test]" -e plugins/sracl-example-backbone
 	touch $@
 
+$(VENV)/.dev-installed: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install -e ".[dev]"
+	touch $@
+
 install: $(VENV)/.installed
 
 quickstart: $(VENV)/.installed
@@ -27,6 +31,15 @@ quickstart: $(VENV)/.installed
 
 test: $(VENV)/.test-installed
 	$(BIN)/python -m pytest -q
+
+# The suite without the end-to-end tests (marked slow): under a minute.
+test-fast: $(VENV)/.test-installed
+	$(BIN)/python -m pytest -q -m "not slow"
+
+# The rule set and the mypy settings are in pyproject.toml.
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check sracl_cli tests bench scripts plugins
+	$(BIN)/mypy sracl_cli
 
 # After the runs of recipes/repro/ finish: copy their records (no weights) and regenerate docs/RESULTS.md's tables.
 results: $(VENV)/.installed

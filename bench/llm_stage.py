@@ -17,16 +17,16 @@ from pathlib import Path
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-from common import common_arguments, QUICK_OVERRIDES, QUICKSTART, REPO, console, make_table, save_results, timed
+from common import QUICK_OVERRIDES, QUICKSTART, REPO, common_arguments, console, make_table, save_results, timed
 
 sys.path.insert(0, str(REPO / "tests" / "semantic"))  # the tests' stdlib OpenAI-compatible server
-from llm_server import FakeLLMServer  # noqa: E402
+from llm_server import FakeLLMServer
 
-from sracl_cli.data.load import load_dataset  # noqa: E402
-from sracl_cli.recipe import load_recipe  # noqa: E402
-from sracl_cli.semantic.generate import generate_texts, load_provider  # noqa: E402
-from sracl_cli.semantic.prompts import build_prompts  # noqa: E402
-from sracl_cli.semantic.providers.protocol import Request  # noqa: E402
+from sracl_cli.data.load import load_dataset
+from sracl_cli.recipe import load_recipe
+from sracl_cli.semantic.generate import generate_texts, load_provider
+from sracl_cli.semantic.prompts import build_prompts
+from sracl_cli.semantic.providers.protocol import Request
 
 LATENCY_S = 0.2
 CACHE_RUN_CONCURRENCY = 128
@@ -46,7 +46,7 @@ def calls_per_second(server: FakeLLMServer, concurrency: int, n_calls: int, scra
     recipe = llm_recipe(server, concurrency, scratch / "unused.sqlite")
     prompts = list(build_prompts(recipe, load_dataset(recipe)))
     requests = [Request(str(i), prompts[i % len(prompts)].messages) for i in range(n_calls)]
-    provider = load_provider(recipe.config.llm)
+    provider = load_provider(recipe)
     asyncio.run(drain(provider, requests[:1]))  # the first call pays LiteLLM's lazy set-up; not timed
     server.reset_counts()
     ok, seconds = timed(lambda: asyncio.run(drain(provider, requests)))
@@ -84,8 +84,9 @@ def main() -> None:
              f"{r['calls_per_s'] * LATENCY_S:.2f}", str(r["max_in_flight"])] for r in runs]
     table = make_table(f"litellm provider vs a 127.0.0.1 server answering after {LATENCY_S * 1000:.0f} ms",
                        ["concurrency", "calls", "seconds", "calls/s", "x (1 / latency)", "max in flight"], rows)
-    table.caption = (f"generate_texts, {cache['prompts']} prompts, concurrency {CACHE_RUN_CONCURRENCY}: cold {cache['cold_s']:.1f} s "
-                     f"({cache['cold_calls']} calls), from the cache {cache['cached_s']:.2f} s ({cache['cached_calls']} calls)")
+    table.caption = (f"generate_texts, {cache['prompts']} prompts, concurrency {CACHE_RUN_CONCURRENCY}: "
+                     f"cold {cache['cold_s']:.1f} s ({cache['cold_calls']} calls), "
+                     f"from the cache {cache['cached_s']:.2f} s ({cache['cached_calls']} calls)")
     save_results("llm_stage", args, table, {"latency_s": LATENCY_S, "runs": runs, "cache": cache})
 
 

@@ -32,13 +32,13 @@ def proxy_unit_vectors(recipe_path: Path, overrides: list[str]) -> np.ndarray:
     from sracl_cli.recipe import load_recipe
     from sracl_cli.semantic.embedders.progress import EmbeddingProgress
     from sracl_cli.semantic.embedders.sbert import build
-    from sracl_cli.semantic.units import user_units
+    from sracl_cli.data.units import user_units
     from sracl_cli.vectors import l2_normalize
 
     recipe = load_recipe(recipe_path, overrides + ["embedding.dtype=bfloat16"])
     data = load_dataset(recipe)
     with EmbeddingProgress(None) as progress:
-        embedder = build(recipe.config.embedding, progress)
+        embedder = build(recipe.plugins["embedding"], progress)
         progress.task("item titles", data.n_items)
         titles = embedder.embed(data.item_text["title"][1:], recipe.config.embedding.batch_size)
     items = np.vstack([np.zeros((1, titles.shape[1]), np.float32), titles])
@@ -67,16 +67,14 @@ def search(method: str, ef: int | None, path: str, scratch: str) -> dict:
 
 
 def _store(method: str, ef: int | None, scratch: str, n: int):
-    from sracl_cli.recipe import IndexSection
-
     if method == "exact":
         from sracl_cli.retrieval.stores.exact import ExactStore
 
         return ExactStore()
     from sracl_cli.retrieval.stores import chroma
 
-    section = IndexSection(hnsw_search_ef=ef)
-    return chroma.open_store(section, Path(scratch), f"bench-{n}-{ef}", f"{n}-{ef}")
+    config = chroma.ChromaConfig(hnsw_search_ef=ef)
+    return chroma.open_store(config, Path(scratch), f"bench-{n}-{ef}", f"{n}-{ef}")
 
 
 def _faiss(vectors: np.ndarray, ef: int) -> tuple[np.ndarray, float]:

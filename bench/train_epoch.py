@@ -19,28 +19,29 @@ from pathlib import Path
 
 import torch
 
-from common import common_arguments, QUICK_OVERRIDES, QUICKSTART, REPO, make_table, save_results, semantic_recipe
+from common import QUICK_OVERRIDES, QUICKSTART, REPO, common_arguments, make_table, save_results, semantic_recipe
 from official_shape import OfficialShapeDataset, official_loader, official_step
 from sracl_cli.experiment import Experiment
 from sracl_cli.objectives.augmentations import random_augment
-from sracl_cli.objectives.factory import build_objective
 from sracl_cli.objectives.semantic_inputs import load_semantic_inputs
 from sracl_cli.objectives.substitution import substitute_neighbors
 from sracl_cli.recipe import load_recipe
 from sracl_cli.training.loop import batch_rows, train_step
-from sracl_cli.training.stage import build_trainee
 from sracl_cli.training.seeding import seed_everything
+from sracl_cli.training.runtime import SingleProcess
+from sracl_cli.training.stage import build_objective, build_trainee
 
 DEFAULT_RECIPE = REPO / "recipes" / "repro" / "scientific" / "sracl_bank.toml"
 BACKBONES = ["sasrec", "gru4rec", "bert4rec"]
 OBJECTIVES = {
-    "none": ["train.objective=none"],
-    "cl4srec": ["train.objective=cl4srec"],
-    "duorec": ["train.objective=duorec"],
-    "sracl live": ["train.objective=sracl", "sracl.neighbor_encoding=live", 'sracl.infonce="symmetric"'],
-    "sracl bank": ["train.objective=sracl", "sracl.neighbor_encoding=bank"],
+    "none": ["objective.name=none"],
+    "cl4srec": ["objective.name=cl4srec"],
+    "duorec": ["objective.name=duorec"],
+    "sracl live": ["objective.name=sracl", "objective.neighbor_encoding=live", 'objective.infonce="symmetric"'],
+    "sracl bank": ["objective.name=sracl", "objective.neighbor_encoding=bank"],
 }
 WARMUP = 2
+CPU = SingleProcess(torch.device("cpu"))
 
 
 def epoch_batches(exp: Experiment, seed: int = 0) -> list[torch.Tensor]:
@@ -49,17 +50,17 @@ def epoch_batches(exp: Experiment, seed: int = 0) -> list[torch.Tensor]:
 
 
 def time_steps(exp: Experiment, batches: int) -> dict:
-    trainee = build_trainee(exp, torch.device("cpu"))
+    trainee = build_trainee(exp, CPU)
+    objective = trainee.module.loss_objective
     started = time.perf_counter()
-    trainee.objective.start(trainee.model)
+    objective.start(trainee.model)
     start_s = time.perf_counter() - started
     inputs, targets = (torch.from_numpy(a) for a in (exp.split.train.inputs, exp.split.train.targets))
-    trainee.model.train()
-    trainee.objective.train()
+    trainee.module.train()
     for step, rows in enumerate(epoch_batches(exp)[: WARMUP + batches]):
         if step == WARMUP:
             started = time.perf_counter()
-        train_step(trainee, batch_rows(trainee.objective, inputs, targets, rows, torch.device("cpu")))
+        train_step(trainee, batch_rows(objective.sample_units, inputs, targets, rows, CPU.device), CPU)
     return {"seconds_per_batch": (time.perf_counter() - started) / batches, "start_s": start_s}
 
 
@@ -67,10 +68,10 @@ def pipeline_epoch(exp: Experiment, name: str) -> float:
     """Seconds to build one epoch of batches and their views / neighbour batches, without any model work."""
     objective = build_objective(exp, exp.build_model())
     inputs, targets = (torch.from_numpy(a) for a in (exp.split.train.inputs, exp.split.train.targets))
-    cfg, sracl = exp.recipe.config.baselines, exp.recipe.config.sracl
+    cfg = exp.recipe.plugins["objective"]
     started = time.perf_counter()
     for rows in epoch_batches(exp):
-        batch = batch_rows(objective, inputs, targets, rows, torch.device("cpu"))
+        batch = batch_rows(objective.sample_units, inputs, targets, rows, CPU.device)
         if name == "cl4srec":
             [random_augment(batch.inputs, cfg.crop, cfg.mask, cfg.reorder) for _ in range(2)]
         elif name == "duorec":
@@ -78,7 +79,7 @@ def pipeline_epoch(exp: Experiment, name: str) -> float:
         elif name.startswith("sracl"):
             neighbors = objective.user_neighbors[batch.units]
             (objective.bank[neighbors] if objective.uses_bank else objective.unit_inputs[neighbors.reshape(-1)])
-            [substitute_neighbors(batch.inputs, objective.item_neighbors, sracl.substitute_p) for _ in range(2)]
+            [substitute_neighbors(batch.inputs, objective.item_neighbors, cfg.substitute_p) for _ in range(2)]
     return time.perf_counter() - started
 
 
@@ -91,9 +92,8 @@ def official_pipeline_epoch(dataset: OfficialShapeDataset, batch_size: int) -> f
 
 def official_steps(exp: Experiment, dataset: OfficialShapeDataset, batches: int) -> float:
     seed_everything(0)
-    trainee = build_trainee(exp, torch.device("cpu"))
-    trainee.model.train()
-    trainee.objective.train()
+    trainee = build_trainee(exp, CPU)
+    trainee.module.train()
     loader = iter(official_loader(dataset, exp.recipe.config.train.batch_size))
     for step in range(WARMUP + batches):
         if step == WARMUP:
@@ -106,7 +106,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipe", type=Path, default=DEFAULT_RECIPE)
     parser.add_argument("--batches", type=int, default=30, help="timed batches per objective x backbone")
-    parser.add_argument("--backbones", nargs="+", default=BACKBONES, help="sasrec is always timed (the official shape's)")
+    parser.add_argument("--backbones", nargs="+", default=BACKBONES,
+                        help="sasrec is always timed (the official shape's)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     common_arguments(parser)
     args = parser.parse_args()
@@ -114,7 +115,8 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     overrides = QUICK_OVERRIDES + ["train.batch_size=64"] if args.quick else []
     with tempfile.TemporaryDirectory() as scratch:
-        recipe = semantic_recipe(QUICKSTART if args.quick else args.recipe, overrides, Path(scratch) if args.quick else None)
+        recipe = semantic_recipe(QUICKSTART if args.quick else args.recipe, overrides,
+                                 Path(scratch) if args.quick else None)
         run(args, recipe, overrides + _path_overrides(recipe), 3 if args.quick else args.batches)
 
 
@@ -138,8 +140,8 @@ def run(args, base_recipe, overrides: list[str], batches: int) -> None:
     pipeline = {name: pipeline_epoch(experiment("model.backbone=sasrec", *switches), name)
                 for name, switches in OBJECTIVES.items()}
     live = experiment("model.backbone=sasrec", *OBJECTIVES["sracl live"])
-    semantic = load_semantic_inputs(live.recipe.semantic_dir, live.recipe.source, live.data.n_items)
-    dataset = OfficialShapeDataset(live, semantic, live.recipe.config.sracl.substitute_p)
+    semantic = load_semantic_inputs(live.recipe, live.data.n_items)
+    dataset = OfficialShapeDataset(live, semantic, live.recipe.plugins["objective"].substitute_p)
     official = {"pipeline_epoch_s": official_pipeline_epoch(dataset, base_recipe.config.train.batch_size),
                 "seconds_per_batch": official_steps(live, dataset, batches)}
     official["epoch_s"] = official["seconds_per_batch"] * n_batches
@@ -162,7 +164,8 @@ def report(args, base: Experiment, n_batches: int, batches: int, steps: dict, pi
     rows = [[name, f"{r['samples_per_s']:,.0f}", f"{r['epoch_s']:.1f}", f"{r['x_none']:.2f}",
              f"{pipeline[name.split(' / ')[1]]:.2f}" if name.startswith("sasrec / ") else ""]
             for name, r in steps.items()]
-    rows.append(["official shape (sasrec, live)", f"{base.recipe.config.train.batch_size / official['seconds_per_batch']:,.0f}",
+    official_rate = base.recipe.config.train.batch_size / official["seconds_per_batch"]
+    rows.append(["official shape (sasrec, live)", f"{official_rate:,.0f}",
                  f"{official['epoch_s']:.1f}", f"{official['epoch_s'] / sasrec['none']['epoch_s']:.2f}",
                  f"{official['pipeline_epoch_s']:.2f}"])
     title = (f"{base.recipe.name}: {len(base.split.train):,} samples, batch {base.recipe.config.train.batch_size}, "

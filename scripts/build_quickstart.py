@@ -98,7 +98,7 @@ def write_source(file: Path, counts: dict[str, int]) -> None:
     file.write_text(SOURCE_TEMPLATE.format(stats=stats), encoding="utf-8", newline="\n")
 
 
-SOURCE_TEMPLATE = """\
+SOURCE_TEMPLATE = f"""\
 # Quickstart sample: 2,000 users of Amazon Beauty (2014, 5-core) with item titles
 
 A small real subset for `recipes/quickstart.toml`, so that sracl runs without downloading anything.
@@ -111,8 +111,8 @@ A small real subset for `recipes/quickstart.toml`, so that sracl runs without do
   6464b39064f369b251580c63edbf635de0934101 (`beauty/products_lookup.csv`, BSD-3-Clause, Delivery Hero SE).
 
 ## Construction
-{n_users:,} users drawn with `numpy.random.default_rng({seed})` among the users with >= {min_length} interactions
-(sorted in their original order), full chronological sequences kept; users re-indexed 1..{n_users}, items 1..N by
+{N_USERS:,} users drawn with `numpy.random.default_rng({SEED})` among the users with >= {MIN_LENGTH} interactions
+(sorted in their original order), full chronological sequences kept; users re-indexed 1..{N_USERS}, items 1..N by
 first appearance. Rebuild (same bytes every time):
 
     python scripts/build_quickstart.py [DATA_DIR]   # DATA_DIR: $SRACL_DATA, else ../shared/data
@@ -121,11 +121,11 @@ first appearance. Rebuild (same bytes every time):
 - `beauty_sample.txt`: `user item` per line (sracl-txt format).
 - `items.tsv`: `item_id<TAB>asin<TAB>title` for items 1..N (title empty where Amazon's metadata has none).
 
-## Counts (training samples: leave-one-out sliding windows, max_len {max_len})
+## Counts (training samples: leave-one-out sliding windows, max_len {MAX_LEN})
 | | |
 |---|---|
 {{stats}}
-""".format(n_users=N_USERS, seed=SEED, min_length=MIN_LENGTH, max_len=MAX_LEN)
+"""
 
 
 if __name__ == "__main__":

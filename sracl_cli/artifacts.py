@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sracl_cli import __version__
+from sracl_cli.layout import MANIFEST
 
 
 def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
@@ -71,4 +72,4 @@ def write_manifest(stage_dir: Path, stage: str, recipe_section: dict, inputs: li
         "outputs": {p.name: sha256_file(p) for p in outputs},
         **facts,
     }
-    return write_json(stage_dir / "manifest.json", manifest)
+    return write_json(stage_dir / MANIFEST, manifest)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import os
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -48,7 +47,7 @@ def reports_errors(command):
             for line in error.lines:
                 errors.print(line, markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(UsageError.exit_code) from None
-        except (RunFailure, Exception) as error:
+        except Exception as error:  # noqa: BLE001 - every other failure is a runtime failure (exit 1)
             if os.environ.get("SRACL_DEBUG"):
                 raise
             errors.print(f"error: {type(error).__name__}: {error}", markup=False, highlight=False, soft_wrap=True)
@@ -78,18 +77,18 @@ def train(
     resume: Annotated[bool, typer.Option("--resume", help="continue from the run's last epoch checkpoint")] = False,
 ) -> None:
     """Train the recipe's backbone with its objective, keep the best validation checkpoint, test it."""
-    from sracl_cli.training.stage import run_train
+    from sracl_cli.runs import train_recipe
 
-    run_train(_load(recipe, set_), console, resume=resume)
+    train_recipe(_load(recipe, set_), console, resume=resume)
 
 
 @app.command("eval")
 @reports_errors
 def evaluate(recipe: RecipeArg, set_: SetOpt = None) -> None:
     """Evaluate the run's trained checkpoint on the test split (full ranking); writes eval/metrics.json."""
-    from sracl_cli.evaluation.stage import run_eval
+    from sracl_cli.runs import evaluate_recipe
 
-    run_eval(_load(recipe, set_), console)
+    evaluate_recipe(_load(recipe, set_), console)
 
 
 @app.command()
@@ -178,4 +177,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -1,38 +1,44 @@
-"""`sracl run`: embed → index → train → eval, skipping every stage whose inputs have not changed."""
+"""`sracl run`: embed → index → train → eval, skipping every stage whose inputs have not changed.
+
+Which stages run comes from the stage table: embed and index only when the recipe's objective needs them.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 from rich.console import Console
 
-from sracl_cli.experiment import data_files, train_inputs
+from sracl_cli import layout
 from sracl_cli.manifests import is_current
 from sracl_cli.recipe import Recipe
-from sracl_cli.retrieval.stage import INPUTS as INDEX_INPUTS
+from sracl_cli.stages import EMBED, EVAL, INDEX, TRAIN, Stage, objective_needs, stage_inputs
+
+StageRun = Callable[[Recipe, Console], object]
 
 
 def run_pipeline(recipe: Recipe, console: Console) -> None:
-    run_dir = recipe.run_dir
-    if recipe.config.train.objective == "sracl":
-        _stage("embed", recipe, console, data_files(recipe), _embed)
-        _stage("index", recipe, console, [recipe.semantic_dir / "embed" / name for name in INDEX_INPUTS], _index)
+    needed = objective_needs(recipe)
+    for stage, run in ((EMBED, _embed), (INDEX, _index)):
+        if stage in needed:
+            _stage(stage, recipe, console, run)
     if recipe.config.train.seeds:
         _seeds(recipe, console)
         return
-    trained = _stage("train", recipe, console, train_inputs(recipe), _train)
+    trained = _stage(TRAIN, recipe, console, _train)
     if not trained:
-        _stage("eval", recipe, console, [run_dir / "train" / "model.pt"], _eval)
+        _stage(EVAL, recipe, console, _eval)
 
 
 def _seeds(recipe: Recipe, console: Console) -> None:
     """A seeds recipe is current when every seed's train and eval stages are, and the summary exists."""
     from sracl_cli.experiment import Experiment
-    from sracl_cli.training.seeds import SUMMARY_FILE, seed_runs
+    from sracl_cli.runs import seed_runs
 
     runs = seed_runs(Experiment.from_recipe(recipe)).values()
-    current = (recipe.run_dir / SUMMARY_FILE).is_file() and all(
-        is_current(run.train_dir, run.recipe, "train", train_inputs(run.recipe))
-        and is_current(run.eval_dir, run.recipe, "eval", [run.train_dir / "model.pt"])
-        for run in runs
+    current = (recipe.run_dir / layout.SUMMARY).is_file() and all(
+        _current(stage, run.recipe, run.out_dir) for run in runs for stage in (TRAIN, EVAL)
     )
     if current:
         console.print("[green]train[/] (every seed): up to date, skipped")
@@ -41,36 +47,39 @@ def _seeds(recipe: Recipe, console: Console) -> None:
     _train(recipe, console)
 
 
-def _stage(name: str, recipe: Recipe, console: Console, inputs, run) -> bool:
+def _current(stage: Stage, recipe: Recipe, out_dir: Path | None = None) -> bool:
+    return is_current(stage.folder(recipe, out_dir), recipe, stage.name, stage_inputs(stage, recipe, out_dir))
+
+
+def _stage(stage: Stage, recipe: Recipe, console: Console, run: StageRun) -> bool:
     """Run a stage unless it is current; True when it ran."""
-    home = recipe.semantic_dir if name in ("embed", "index") else recipe.run_dir
-    if is_current(home / name, recipe, name, inputs):
-        console.print(f"[green]{name}[/]: up to date, skipped")
+    if _current(stage, recipe):
+        console.print(f"[green]{stage.name}[/]: up to date, skipped")
         return False
-    console.rule(f"sracl {name}")
+    console.rule(f"sracl {stage.name}")
     run(recipe, console)
     return True
 
 
-def _embed(recipe, console):
+def _embed(recipe: Recipe, console: Console) -> object:
     from sracl_cli.semantic.stage import run_embed
 
-    run_embed(recipe, console)
+    return run_embed(recipe, console)
 
 
-def _index(recipe, console):
+def _index(recipe: Recipe, console: Console) -> object:
     from sracl_cli.retrieval.stage import run_index
 
-    run_index(recipe, console)
+    return run_index(recipe, console)
 
 
-def _train(recipe, console):
-    from sracl_cli.training.stage import run_train
+def _train(recipe: Recipe, console: Console) -> object:
+    from sracl_cli.runs import train_recipe
 
-    run_train(recipe, console)
+    return train_recipe(recipe, console)
 
 
-def _eval(recipe, console):
-    from sracl_cli.evaluation.stage import run_eval
+def _eval(recipe: Recipe, console: Console) -> object:
+    from sracl_cli.runs import evaluate_recipe
 
-    run_eval(recipe, console)
+    return evaluate_recipe(recipe, console)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from sracl_cli import registry
+from sracl_cli import kinds, registry
 
 COLUMNS = ("group", "name", "object", "distribution", "version", "status")
 
 
 def plugin_rows() -> list[tuple[str, ...]]:
     return [
-        (registry.GROUPS[kind], p.name, p.target, p.distribution, p.version, _status(p))
-        for kind in registry.GROUPS
+        (kind.group, p.name, p.target, p.distribution, p.version, _status(p))
+        for kind in kinds.KINDS
         for p in registry.discover(kind).values()
     ]
 
@@ -30,6 +30,6 @@ def plugin_table() -> Table:
 def _status(plugin: registry.Plugin) -> str:
     try:
         plugin.load()
-    except registry.PluginImportError as error:
-        return f"import failed: {type(error.error).__name__}: {error.error}"
+    except registry.PluginError as error:
+        return error.reason
     return "ok"

@@ -1,23 +1,28 @@
 """Recipes: TOML → validated, fully resolved settings for every stage.
 
-Validation runs in two passes. The first checks the sections sracl owns. The second checks the keys that
-belong to a plugin ([data] keys of the chosen loader, [model] keys of the chosen backbone) against that
-plugin's own pydantic model. Every problem becomes one line `file: dotted.key: reason`.
+A recipe may `extends` other recipe files (merged in order, the recipe's own keys last). Validation runs in
+two passes. The first checks the sections sracl owns. The second checks the keys that belong to a plugin
+(in each plugin section of `kinds.KINDS`: [data], [model], [objective], [llm], [embedding], [index]) against
+the chosen plugin's own pydantic model. Every problem becomes one line `file: dotted.key: reason`.
 """
 
 from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sracl_cli import registry
 from sracl_cli.errors import UsageError
 from sracl_cli.paths import OutputPath
+
+if TYPE_CHECKING:
+    from sracl_cli.registry import Kind
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -50,18 +55,42 @@ class ModelSection(PluginSection):
     backbone: str = "sasrec"
 
 
+class ObjectiveSection(PluginSection):
+    name: str = Field("none", description="sracl.objectives name: none | sracl | cl4srec | duorec | ...")
+
+
+class OptimizerSection(Section):
+    name: Literal["adam", "adamw"] = "adam"
+    lr: float = Field(1e-3, gt=0)
+    weight_decay: float = Field(0.0, ge=0)
+    betas: tuple[float, float] = (0.9, 0.999)
+    eps: float = Field(1e-8, gt=0)
+    schedule: Literal["constant", "cosine"] = Field(
+        "constant", description="learning rate after warm-up: constant, or cosine decay to 0 at the epoch cap"
+    )
+    warmup_steps: int = Field(0, ge=0, description="optimizer steps of linear warm-up from 0 to lr")
+    clip_norm: float | None = Field(None, gt=0, description="clip the gradient's global L2 norm to this value")
+
+    @field_validator("betas")
+    @classmethod
+    def _betas_in_range(cls, betas: tuple[float, float]) -> tuple[float, float]:
+        if not all(0 <= beta < 1 for beta in betas):
+            raise ValueError("each beta must be in [0, 1)")
+        return betas
+
+
 class TrainSection(Section):
     epochs: int = Field(100, gt=0)
     batch_size: int = Field(256, gt=0)
-    lr: float = Field(1e-3, gt=0)
-    weight_decay: float = Field(0.0, ge=0)
     patience: int = Field(10, gt=0, description="epochs without validation improvement before stopping")
     seed: int = 2024
     seeds: list[int] | None = Field(
         None, min_length=1, description="train once per seed (overrides seed); summary.json holds mean ± std"
     )
-    objective: Literal["none", "sracl", "cl4srec", "duorec"] = "none"
     device: Literal["cpu", "cuda", "auto"] = "cpu"
+    precision: Literal["float32", "bfloat16"] = Field(
+        "float32", description="bfloat16: the forward pass under torch.autocast (CPU with AVX-512 BF16, or CUDA)"
+    )
     threads: int | None = Field(None, gt=0, description="torch CPU threads; default: torch's own choice")
 
 
@@ -97,30 +126,16 @@ class OutputSection(Section):
     )
 
 
-class LLMSection(Section):
+class LLMSection(PluginSection):
+    """Core keys; the provider's own (model, api_base, sampling, concurrency, ...) are its config_model's."""
+
     provider: str = Field("passthrough", description="sracl.llm_providers name: passthrough | litellm | ...")
-    model: str | None = Field(None, description="LiteLLM model string, e.g. deepseek/deepseek-chat")
-    api_base: str | None = Field(None, description="base URL of an OpenAI-compatible server")
-    api_key_env: str | None = Field(None, description="NAME of the environment variable holding the API key")
-    temperature: float = Field(0.0, ge=0)
-    top_p: float = Field(0.001, gt=0, le=1)
-    max_tokens: int = Field(256, gt=0)
     item_reply_format: Literal["text", "json_object", "json_schema"] = Field(
         "text",
         description="text: item replies as the model writes them (the paper); json_object / json_schema: the "
-        "server constrains them to JSON / to the two keys the item prompt asks for (see reply_formats.py)",
+        "request asks the server to constrain them to JSON / to the two keys the item prompt asks for",
     )
-    concurrency: int = Field(32, gt=0)
-    timeout: float = Field(60.0, gt=0, description="seconds per call")
-    max_retries: int = Field(5, ge=0)
     cache: OutputPath | None = Field(None, description="SQLite response cache; default runs/llm_cache.sqlite")
-
-    @field_validator("api_key_env")
-    @classmethod
-    def _a_name_not_a_key(cls, name: str | None) -> str | None:
-        if name is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            raise ValueError("expected the NAME of an environment variable (the key itself never goes in a recipe)")
-        return name
 
 
 class PromptsSection(Section):
@@ -136,52 +151,30 @@ class PromptsSection(Section):
     item_template: str | None = None
 
 
-class EmbeddingSection(Section):
+class EmbeddingSection(PluginSection):
+    """Core keys; the embedder's own (model, device, dtype, api_base, ...) are its config_model's."""
+
     embedder: str = "sentence-transformers"
-    model: str = "packaged:all-MiniLM-L6-v2"
     batch_size: int = Field(256, gt=0)
-    device: str = "cpu"
-    dtype: Literal["float32", "bfloat16"] = Field("float32", description="sentence-transformers compute type")
-    api_base: str | None = None
-    api_key_env: str | None = None
 
 
-class IndexSection(Section):
+class IndexSection(PluginSection):
+    """Core keys (neighbour rules, recall check); the store's own (url, HNSW settings, ...) are its config_model's."""
+
     store: str = "chroma"
     k: int = Field(10, gt=0)
     pool: Literal["train", "all"] = "train"
     exclude_same_user: bool = True
     compat: Literal["default", "official"] = "default"
-    url: str | None = Field(None, description="Chroma server URL; default: embedded store in the run directory")
-    hnsw_m: int = Field(32, gt=0)
-    hnsw_construction_ef: int = Field(200, gt=0)
-    hnsw_search_ef: int = Field(200, gt=0)
     recall_sample: int = Field(1000, ge=0)
-
-
-class SRACLSection(Section):
-    alpha: float = Field(0.1, ge=0, description="weight of the inter-user loss L_CS (0 ablates it)")
-    beta: float = Field(0.1, ge=0, description="weight of the intra-user loss L_IS (0 ablates it)")
-    substitute_p: float = Field(0.2, ge=0, le=1, description="per-item substitution probability of L_IS")
-    temperature: float = Field(1.0, gt=0)
-    infonce: Literal["symmetric", "one-way"] = "symmetric"
-    synthesis: Literal["learnable", "uniform"] = "learnable"
-    attn_dropout: float = Field(0.5, ge=0, lt=1, description="dropout on the synthesizer's attention weights")
-    neighbor_encoding: Literal["live", "bank"] = "live"
-
-
-class BaselinesSection(Section):
-    weight: float = Field(0.1, ge=0, description="weight of the CL4SRec / DuoRec contrastive loss")
-    temperature: float = Field(1.0, gt=0)
-    crop: float = Field(0.6, gt=0, le=1, description="CL4SRec: share of items a crop keeps")
-    mask: float = Field(0.3, ge=0, lt=1, description="CL4SRec: probability of dropping an item")
-    reorder: float = Field(0.6, gt=0, le=1, description="CL4SRec: share of items a reorder shuffles")
 
 
 class RecipeModel(Section):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     data: DataSection = Field(default_factory=DataSection)
     model: ModelSection = Field(default_factory=ModelSection)
+    objective: ObjectiveSection = Field(default_factory=ObjectiveSection)
+    optimizer: OptimizerSection = Field(default_factory=OptimizerSection)
     train: TrainSection = Field(default_factory=TrainSection)
     eval: EvalSection = Field(default_factory=EvalSection)
     output: OutputSection = Field(default_factory=OutputSection)
@@ -189,18 +182,15 @@ class RecipeModel(Section):
     prompts: PromptsSection = Field(default_factory=PromptsSection)
     embedding: EmbeddingSection = Field(default_factory=EmbeddingSection)
     index: IndexSection = Field(default_factory=IndexSection)
-    sracl: SRACLSection = Field(default_factory=SRACLSection)
-    baselines: BaselinesSection = Field(default_factory=BaselinesSection)
 
 
 @dataclass(frozen=True)
 class Recipe:
-    """A validated recipe: sracl's sections plus the chosen loader's and backbone's own settings."""
+    """A validated recipe: sracl's sections, plus each plugin section's keys validated by the chosen plugin."""
 
     source: Path
     config: RecipeModel
-    data_params: BaseModel
-    model_params: BaseModel
+    plugins: Mapping[str, BaseModel]  # plugin section name -> the chosen plugin's validated config
 
     @property
     def name(self) -> str:
@@ -215,11 +205,19 @@ class Recipe:
         """Folder holding embed/ and index/: the run directory unless several recipes share one semantic stage."""
         return self.config.output.semantic_dir or self.run_dir
 
+    @property
+    def data_params(self) -> BaseModel:
+        return self.plugins["data"]
+
+    @property
+    def model_params(self) -> BaseModel:
+        return self.plugins["model"]
+
     def to_dict(self) -> dict[str, Any]:
         """The fully resolved recipe (defaults filled, paths absolute), as written to the run directory."""
         resolved = self.config.model_dump(mode="json", exclude_none=True)
-        resolved["data"].update(self.data_params.model_dump(mode="json", exclude_none=True))
-        resolved["model"].update(self.model_params.model_dump(mode="json", exclude_none=True))
+        for section, params in self.plugins.items():
+            resolved[section].update(params.model_dump(mode="json", exclude_none=True))
         resolved["output"]["dir"] = str(self.run_dir)
         return resolved
 
@@ -229,40 +227,123 @@ class Recipe:
         return tomli_w.dumps(self.to_dict())
 
 
+# Keys of earlier sracl versions, with where they live now.
+MOVED = {
+    "train.objective": "objective.name",
+    "train.lr": "optimizer.lr",
+    "train.weight_decay": "optimizer.weight_decay",
+    "sracl": '[objective] with name = "sracl"',
+    "baselines": '[objective] with name = "cl4srec" or "duorec"',
+}
+NOT_INHERITED = (("name",), ("output", "dir"))  # a run's identity: two recipes never share a run directory
+
+
 def load_recipe(path: str | Path, overrides: list[str] | None = None) -> Recipe:
     path = Path(path)
-    raw = _read_toml(path)
+    raw = read_composed(path)
     raw.setdefault("name", path.stem)
     override_keys = [_apply_override(raw, text) for text in overrides or []]
     return validate_recipe(raw, path, override_keys)
 
 
-def validate_recipe(raw: dict[str, Any], path: Path, override_keys: list[str] = ()) -> Recipe:
+def plugin_name_keys() -> dict[str, str]:
+    """Plugin section -> the key that names its plugin (`[model] backbone`, `[objective] name`, ...)."""
+    from sracl_cli.kinds import KINDS
+
+    return {kind.section: kind.name_key for kind in KINDS}
+
+
+def _switched(section: str, base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    """`base` for merging `top` into it: when `top` picks another plugin, the old plugin's keys go (its
+    core keys stay), so a recipe that changes `[objective] name` never inherits the old objective's keys."""
+    name_key = plugin_name_keys().get(section)
+    if name_key is None or name_key not in top:
+        return base
+    core = RecipeModel.model_fields[section].annotation.model_fields  # type: ignore[union-attr]
+    default = core[name_key].default
+    if top[name_key] == base.get(name_key, default):
+        return base
+    return {key: value for key, value in base.items() if key in core}
+
+
+def read_composed(path: Path, including: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The recipe's TOML with its `extends` files merged in first, in order (later files and the recipe win).
+
+    Tables merge key by key; any other value replaces. `name` and `output.dir` are never inherited, and a
+    plugin section that names another plugin than its base starts from the base's core keys only.
+    """
+    raw = _read_toml(path)
+    bases = raw.pop("extends", [])
+    if isinstance(bases, str):
+        bases = [bases]
+    if not isinstance(bases, list) or not all(isinstance(base, str) for base in bases):
+        raise UsageError(f"{path.name}: extends: expected a recipe file name or a list of them")
+    merged: dict[str, Any] = {}
+    for base in bases:
+        base_path = (path.parent / base).resolve()
+        if base_path in including or base_path == path.resolve():
+            raise UsageError(f"{path.name}: extends: '{base}' extends itself (a cycle)")
+        merged = _merged(merged, _without_identity(read_composed(base_path, (*including, path.resolve()))))
+    return _merged(merged, raw)
+
+
+def _merged(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in top.items():
+        both_tables = isinstance(value, dict) and isinstance(out.get(key), dict)
+        out[key] = _merged(_switched(key, out[key], value), value) if both_tables else value
+    return out
+
+
+def _without_identity(raw: dict[str, Any]) -> dict[str, Any]:
+    for *sections, key in NOT_INHERITED:
+        node = raw
+        for section in sections:
+            node = node.get(section) if isinstance(node.get(section), dict) else {}
+        node.pop(key, None)
+    return raw
+
+
+def validate_recipe(raw: dict[str, Any], path: Path, override_keys: Sequence[str] = ()) -> Recipe:
+    from sracl_cli.kinds import KINDS
+
     context = {"base_dir": path.resolve().parent}
-    problems: list[tuple[str, str]] = []
+    problems = _moved_keys(raw)
     try:
         config = RecipeModel.model_validate(raw, context=context)
     except ValidationError as error:
-        problems += _problems(error)
+        problems += [(key, msg) for key, msg in _problems(error) if key not in dict(problems)]
         config = None
     # Plugin keys are checked even when other sections failed, so one run reports every problem.
-    data_params = _validate_plugin_keys("dataset loader", "data", "loader", DataSection, raw, context, problems)
-    model_params = _validate_plugin_keys("backbone", "model", "backbone", ModelSection, raw, context, problems)
-    if problems:
+    plugins = {kind.section: _validate_plugin_keys(kind, raw, context, problems) for kind in KINDS}
+    if problems or config is None:
         raise UsageError(*(_format_problem(path, key, msg, override_keys) for key, msg in problems))
-    return Recipe(path.resolve(), config, data_params, model_params)
+    return Recipe(path.resolve(), config, plugins)  # type: ignore[arg-type]  # no problems: every plugin validated
 
 
-def _validate_plugin_keys(kind, section, name_key, section_model, raw, context, problems):
+def _moved_keys(raw: dict[str, Any]) -> list[tuple[str, str]]:
+    problems = []
+    for old, new in MOVED.items():
+        section, _, key = old.partition(".")
+        present = section in raw and (not key or (isinstance(raw[section], dict) and key in raw[section]))
+        if present:
+            problems.append((old, f"moved to {new}"))
+    return problems
+
+
+def _validate_plugin_keys(kind: Kind[Any], raw: dict[str, Any], context: dict, problems: list) -> BaseModel | None:
+    section = kind.section
+    section_model = RecipeModel.model_fields[section].annotation
+    assert isinstance(section_model, type) and issubclass(section_model, PluginSection)
     try:
         values = section_model.model_validate(raw.get(section, {}), context=context)
     except ValidationError:
         return None  # already reported by the first pass
-    name = getattr(values, name_key)
+    name = getattr(values, kind.name_key)
     try:
         spec = registry.load(kind, name)
     except UsageError as error:
-        problems.append((f"{section}.{name_key}", error.lines[0]))
+        problems.append((f"{section}.{kind.name_key}", error.lines[0]))
         return None
     try:
         return spec.config_model.model_validate(values.plugin_keys(), context=context)
@@ -295,7 +376,10 @@ def _apply_override(raw: dict[str, Any], text: str) -> str:
         node = node.setdefault(part, {})
         if not isinstance(node, dict):
             raise UsageError(f"--set {key}: '{'.'.join(parts[: depth + 1])}' is not a section")
-    node[parts[-1]] = _parse_value(value_text.strip())
+    value = _parse_value(value_text.strip())
+    if len(parts) == 2 and isinstance(raw.get(parts[0]), dict):
+        raw[parts[0]] = node = _switched(parts[0], node, {parts[1]: value})
+    node[parts[-1]] = value
     return key
 
 
@@ -316,6 +400,6 @@ def _problems(error: ValidationError) -> list[tuple[str, str]]:
     return problems
 
 
-def _format_problem(path: Path, key: str, message: str, override_keys) -> str:
+def _format_problem(path: Path, key: str, message: str, override_keys: Sequence[str]) -> str:
     origin = " (from --set)" if key in override_keys else ""
     return f"{path.name}: {key or '(top level)'}: {message}{origin}"

@@ -11,8 +11,7 @@ import hashlib
 import numpy as np
 
 from sracl_cli.paths import packaged_root
-from sracl_cli.recipe import EmbeddingSection
-from sracl_cli.semantic.embedders.sbert import build, local_model_folder
+from sracl_cli.semantic.embedders.sbert import SentenceTransformersConfig, build, local_model_folder
 
 _embedder = None
 
@@ -26,7 +25,7 @@ def quickstart_titles() -> list[str]:
 def minilm():
     global _embedder
     if _embedder is None:
-        _embedder = build(EmbeddingSection(), None)
+        _embedder = build(SentenceTransformersConfig(), None)
     return _embedder
 
 
@@ -36,7 +35,7 @@ def title_vectors(cache, n: int) -> np.ndarray:
     if cache is None:  # pytest run with -p no:cacheprovider
         return minilm().embed(titles, 256)
     key = hashlib.sha256("\n".join(titles).encode())
-    for path in sorted(local_model_folder(EmbeddingSection().model).rglob("*")):
+    for path in sorted(local_model_folder(SentenceTransformersConfig().model).rglob("*")):
         if path.is_file():
             key.update(f"{path.name}:{path.stat().st_size}".encode())
     file = cache.mkdir("sracl-minilm") / f"titles-{key.hexdigest()[:16]}.npy"

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow
+
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 
 
@@ -20,6 +22,8 @@ BENCH = Path(__file__).resolve().parents[1] / "bench"
     ("eval.py", "full ranking", lambda r: r["sracl"]["metrics"] == pytest.approx(r["official shape"]["metrics"])),
     ("llm_stage.py", "litellm provider", lambda r: r["cache"]["cached_calls"] == 0 and r["cache"]["cold_calls"] > 0
      and all(run["ok"] == run["calls"] for run in r["runs"])),
+    ("prompts.py", "prompt building and dry run", lambda r: r["steps"]["build_prompts"]["item_prompts"] == r["items"]
+     and r["steps"]["dry_run_report"]["input_tokens"] > 0),
 ])
 def test_bench_script_runs_quick(script, title, check, tmp_path):
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}

@@ -14,7 +14,7 @@ from helpers import run_cli
 
 REPO = Path(__file__).resolve().parents[1]
 QUICKSTART = REPO / "recipes" / "quickstart.toml"
-FAST = ["--set", "train.epochs=2", "--set", "train.threads=1", "--set", "train.objective=none"]
+FAST = ["--set", "train.epochs=2", "--set", "train.threads=1", "--set", "objective.name=none"]
 
 
 def _train(out: Path, *extra: str):
@@ -29,6 +29,7 @@ def trained(tmp_path_factory):
     return out, _train(out)
 
 
+@pytest.mark.slow
 def test_train_writes_every_artifact(trained):
     out, result = trained
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
@@ -49,6 +50,7 @@ def test_train_writes_every_artifact(trained):
     assert manifest["best_epoch"] in (1, 2) and "model.pt" in manifest["outputs"]
 
 
+@pytest.mark.slow
 def test_same_seed_same_metrics_and_eval_reproduces_them(trained, tmp_path):
     out, _ = trained
     first = json.loads((out / "eval" / "metrics.json").read_text())["metrics"]
@@ -60,6 +62,7 @@ def test_same_seed_same_metrics_and_eval_reproduces_them(trained, tmp_path):
     assert json.loads((out / "eval" / "metrics.json").read_text())["metrics"] == first
 
 
+@pytest.mark.slow
 def test_a_different_seed_changes_the_model(trained, tmp_path):
     out, _ = trained
     other = tmp_path / "other"
@@ -68,6 +71,7 @@ def test_a_different_seed_changes_the_model(trained, tmp_path):
     assert loss(other) != loss(out)
 
 
+@pytest.mark.slow
 def test_mask_history_is_applied_at_eval(trained):
     out, _ = trained
     plain = json.loads((out / "eval" / "metrics.json").read_text())["metrics"]
@@ -84,6 +88,7 @@ def test_eval_without_a_trained_model_is_a_usage_error(tmp_path):
     assert not (tmp_path / "none").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backbone", ["gru4rec", "bert4rec"])
 def test_builtin_backbones_train_through_the_cli(tmp_path, backbone):
     out = tmp_path / backbone
@@ -93,6 +98,7 @@ def test_builtin_backbones_train_through_the_cli(tmp_path, backbone):
     assert json.loads((out / "eval" / "metrics.json").read_text())["metrics"]["hr@20"] > 0
 
 
+@pytest.mark.slow
 def test_third_party_backbone_trains_through_the_cli(tmp_path):
     out = tmp_path / "meanpool"
     result = _train(out, "--set", "model.backbone=meanpool", "--set", "model.hidden=32")

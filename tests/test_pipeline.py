@@ -28,6 +28,7 @@ def semantic_run(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_run_makes_every_stage_and_the_tables_follow_the_rules(semantic_run):
     for name in ("embed/items.npy", "embed/users.npy", "embed/units.npz", "index/item_neighbors.npy",
                  "index/user_neighbors.npy", "train/model.pt", "eval/metrics.json"):
@@ -42,20 +43,22 @@ def test_run_makes_every_stage_and_the_tables_follow_the_rules(semantic_run):
     assert user_table.shape == (296, 10) and not (user_table == np.arange(296)[:, None]).any()
 
 
+@pytest.mark.slow
 def test_a_second_run_skips_every_stage_and_a_train_change_skips_only_embed_and_index(semantic_run):
     again = _run("run", semantic_run)
     for stage in ("embed", "index", "train", "eval"):
         assert f"{stage}: up to date, skipped" in again.stdout
-    changed = _run("run", semantic_run, "--set", "train.lr=0.002")
+    changed = _run("run", semantic_run, "--set", "optimizer.lr=0.002")
     assert "embed: up to date" in changed.stdout and "index: up to date" in changed.stdout
     assert "train: up to date" not in changed.stdout
     resolved = (semantic_run / "recipe.resolved.toml").read_text()
     assert "lr = 0.002" in resolved
 
 
+@pytest.mark.slow
 def test_recipes_sharing_a_semantic_dir_embed_and_index_once(semantic_run, tmp_path):
     other = tmp_path / "ablation"
-    result = _run("run", other, "--set", f'output.semantic_dir="{semantic_run}"', "--set", "sracl.alpha=0")
+    result = _run("run", other, "--set", f'output.semantic_dir="{semantic_run}"', "--set", "objective.alpha=0")
     assert "embed: up to date" in result.stdout and "index: up to date" in result.stdout
     assert (other / "eval" / "metrics.json").is_file()
     assert not (other / "embed").exists() and not (other / "index").exists()
@@ -67,25 +70,28 @@ def _train_on_shared_semantics(semantic_run: Path, tmp_path: Path, *extra: str) 
     return json.loads((out / "train" / "history.json").read_text())[0]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backbone", ["sasrec", "gru4rec", "bert4rec"])
 @pytest.mark.parametrize("objective", ["none", "sracl", "cl4srec", "duorec"])
 def test_every_backbone_trains_with_every_objective(semantic_run, tmp_path, backbone, objective):
+    live = ["--set", "objective.neighbor_encoding=live"] if objective == "sracl" else []
     epoch = _train_on_shared_semantics(semantic_run, tmp_path, "--set", f"model.backbone={backbone}",
-                        "--set", f"train.objective={objective}", "--set", "sracl.neighbor_encoding=live")
+                                       "--set", f"objective.name={objective}", *live)
     expected = {"none": {"rec"}, "sracl": {"rec", "cs", "is"}, "cl4srec": {"rec", "cl"}, "duorec": {"rec", "cl"}}
     assert set(epoch["losses"]) == expected[objective]
     assert all(np.isfinite(v) and v > 0 for v in epoch["losses"].values())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("switches, expected", [
-    (["sracl.neighbor_encoding=bank"], {"rec", "cs", "is"}),
-    (["sracl.alpha=0"], {"rec", "is"}),
-    (["sracl.beta=0"], {"rec", "cs"}),
-    (["sracl.synthesis=uniform", 'sracl.infonce="one-way"'], {"rec", "cs", "is"}),
+    (["objective.neighbor_encoding=bank"], {"rec", "cs", "is"}),
+    (["objective.alpha=0"], {"rec", "is"}),
+    (["objective.beta=0"], {"rec", "cs"}),
+    (["objective.synthesis=uniform", 'objective.infonce="one-way"'], {"rec", "cs", "is"}),
 ])
 def test_sracl_modes_and_ablations(semantic_run, tmp_path, switches, expected):
     extra = [arg for switch in switches for arg in ("--set", switch)]
-    epoch = _train_on_shared_semantics(semantic_run, tmp_path, "--set", "train.objective=sracl", *extra)
+    epoch = _train_on_shared_semantics(semantic_run, tmp_path, "--set", "objective.name=sracl", *extra)
     assert set(epoch["losses"]) == expected
 
 

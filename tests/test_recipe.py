@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 
 from helpers import QUICKSTART_DATA, run_cli, write_recipe
-from sracl_cli import registry
+from sracl_cli import kinds, registry
 from sracl_cli.errors import UsageError
 from sracl_cli.recipe import load_recipe
 
 BAD_RECIPES = [
     ("[model]\nn_layers = 0\n", ["recipe.toml: model.n_layers: Input should be greater than 0"]),
     ("[train]\nlrr = 0.1\n", ["recipe.toml: train.lrr: Extra inputs are not permitted"]),
-    ("[trian]\nlr = 0.1\n", ["recipe.toml: trian: Extra inputs are not permitted"]),
+    ("[trian]\nepochs = 1\n", ["recipe.toml: trian: Extra inputs are not permitted"]),
     ("[train]\ndevice = \"tpu\"\n", ["recipe.toml: train.device: Input should be 'cpu', 'cuda' or 'auto'"]),
     ("[train]\nbatch_size = 12.5\n",
      ["recipe.toml: train.batch_size: Input should be a valid integer, got a number with a fractional part"]),
@@ -31,6 +31,16 @@ BAD_RECIPES = [
      ["recipe.toml: train.epochs: Input should be a valid integer, unable to parse string as an integer"]),
     ("name = \"my run\"\n", ["recipe.toml: name: String should match pattern '^[A-Za-z0-9_.-]+$'"]),
     ("[model]\nbackbone = \"nope\"\n", None),  # message depends on what is installed: checked below
+    ("[objective]\nname = \"sracl\"\nalpha = -1\nalhpa = 1\n",
+     ["recipe.toml: objective.alpha: Input should be greater than or equal to 0",
+      "recipe.toml: objective.alhpa: Extra inputs are not permitted"]),
+    ("[objective]\nname = \"none\"\nweight = 0.1\n", ["recipe.toml: objective.weight: Extra inputs are not permitted"]),
+    ("[optimizer]\nname = \"sgd\"\nbetas = [0.9, 1.5]\n",
+     ["recipe.toml: optimizer.name: Input should be 'adam' or 'adamw'",
+      "recipe.toml: optimizer.betas: each beta must be in [0, 1)"]),
+    ("[train]\nobjective = \"sracl\"\nlr = 0.1\n[sracl]\nalpha = 0.2\n",
+     ["recipe.toml: train.objective: moved to objective.name", "recipe.toml: train.lr: moved to optimizer.lr",
+      'recipe.toml: sracl: moved to [objective] with name = "sracl"']),
 ]
 
 
@@ -40,7 +50,7 @@ def test_bad_recipe_reports_file_key_reason_and_writes_nothing(tmp_path, extra, 
     recipe = write_recipe(tmp_path, (extra if extra.startswith("name") else "") + QUICKSTART_DATA
                           + ("" if extra.startswith("name") else extra))
     if expected is None:
-        installed = ", ".join(registry.discover("backbone"))
+        installed = ", ".join(registry.discover(kinds.BACKBONE))
         expected = [f"recipe.toml: model.backbone: unknown backbone 'nope'; installed: {installed}"]
     for command in ("validate", "train"):
         result = run_cli(command, recipe, "--set", f'output.dir="{out}"')
@@ -101,7 +111,10 @@ def test_defaults_are_the_papers(tmp_path, monkeypatch):
         "attn_dropout": 0.5, "init_std": 0.02, "layer_norm_eps": 1e-12,
     }
     train = resolved["train"]
-    assert (train["epochs"], train["batch_size"], train["lr"], train["patience"]) == (100, 256, 1e-3, 10)
+    assert (train["epochs"], train["batch_size"], train["patience"]) == (100, 256, 10)
+    assert resolved["optimizer"] == {"name": "adam", "lr": 1e-3, "weight_decay": 0.0, "betas": [0.9, 0.999],
+                                     "eps": 1e-8, "schedule": "constant", "warmup_steps": 0}
+    assert resolved["objective"] == {"name": "none"}
     assert resolved["eval"]["ks"] == [5, 10, 20] and resolved["eval"]["mask_history"] is False
 
 
@@ -109,10 +122,10 @@ def test_overrides_are_typed_through_the_schema(tmp_path):
     recipe = write_recipe(tmp_path, QUICKSTART_DATA)
     resolved = load_recipe(
         recipe,
-        ["train.lr=0.01", "eval.ks=[10, 5]", "train.device=cuda", "model.n_layers=3", 'name="other"',
+        ["optimizer.lr=0.01", "eval.ks=[10, 5]", "train.device=cuda", "model.n_layers=3", 'name="other"',
          "eval.mask_history=true"],
     ).to_dict()
-    assert resolved["train"]["lr"] == 0.01
+    assert resolved["optimizer"]["lr"] == 0.01
     assert resolved["eval"]["ks"] == [5, 10]
     assert resolved["train"]["device"] == "cuda"
     assert resolved["model"]["n_layers"] == 3
@@ -128,8 +141,8 @@ def test_override_errors(tmp_path):
         "recipe.toml: train.lrr: Extra inputs are not permitted (from --set)",
         "recipe.toml: model.n_heads: Input should be greater than 0 (from --set)",
     ]
-    with pytest.raises(UsageError, match="--set expects section.key=value, got 'train.lr'"):
-        load_recipe(recipe, ["train.lr"])
+    with pytest.raises(UsageError, match="--set expects section.key=value, got 'optimizer.lr'"):
+        load_recipe(recipe, ["optimizer.lr"])
     with pytest.raises(UsageError, match="--set name.x: 'name' is not a section"):
         load_recipe(recipe, ['name="a"', "name.x=1"])
 
@@ -151,3 +164,39 @@ def test_shipped_recipes_validate(shared_data):
     assert {p.stem for p in recipes} >= {"quickstart", "beauty", "office", "sports", "yelp", "scientific"}
     for path in recipes:
         assert load_recipe(path).name == path.stem
+
+
+def test_a_recipe_extends_others_in_order_and_states_only_what_it_changes(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_recipe(tmp_path, 'name = "base"\n' + QUICKSTART_DATA + '[train]\nepochs = 7\nseed = 1\n'
+                 '[objective]\nname = "sracl"\nalpha = 0.3\nbeta = 0.4\n[output]\ndir = "base-run"\n',
+                 name="base.toml")
+    write_recipe(tmp_path, '[train]\nseed = 2\n[eval]\nks = [10]\nearly_stop_metric = "hr@10"\n', name="more.toml")
+    child = write_recipe(tmp_path, 'extends = ["base.toml", "more.toml"]\n[objective]\nbeta = 0.0\n', name="child.toml")
+    resolved = load_recipe(child).to_dict()
+    assert resolved["name"] == "child"  # a run's identity is never inherited
+    assert resolved["output"]["dir"] == str(tmp_path / "runs" / "child")
+    assert (resolved["train"]["epochs"], resolved["train"]["seed"], resolved["eval"]["ks"]) == (7, 2, [10])
+    assert (resolved["objective"]["alpha"], resolved["objective"]["beta"]) == (0.3, 0.0)
+    assert resolved["data"]["path"].endswith("beauty_sample.txt")
+    assert "extends" not in resolved
+
+
+def test_picking_another_plugin_drops_the_old_plugins_keys(tmp_path):
+    base = write_recipe(tmp_path, QUICKSTART_DATA + '[objective]\nname = "sracl"\nalpha = 0.3\n', name="base.toml")
+    child = write_recipe(tmp_path, 'extends = "base.toml"\n[objective]\nname = "cl4srec"\nweight = 0.2\n',
+                         name="child.toml")
+    assert load_recipe(child).to_dict()["objective"]["weight"] == 0.2
+    assert load_recipe(base, ["objective.name=none"]).to_dict()["objective"] == {"name": "none"}
+    # naming the same plugin keeps its keys
+    assert load_recipe(base, ["objective.name=sracl"]).to_dict()["objective"]["alpha"] == 0.3
+
+
+def test_extends_errors_name_the_file(tmp_path):
+    write_recipe(tmp_path, 'extends = "b.toml"\n', name="a.toml")
+    write_recipe(tmp_path, 'extends = "a.toml"\n', name="b.toml")
+    result = run_cli("validate", tmp_path / "a.toml")
+    assert result.exit_code == 2 and "extends: 'a.toml' extends itself (a cycle)" in result.stderr
+    write_recipe(tmp_path, 'extends = "absent.toml"\n', name="c.toml")
+    result = run_cli("validate", tmp_path / "c.toml")
+    assert result.exit_code == 2 and f"{tmp_path / 'absent.toml'}: recipe file not found" in result.stderr

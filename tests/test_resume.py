@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import torch
 
 from helpers import run_cli
@@ -16,7 +17,7 @@ from helpers import run_cli
 QUICKSTART = Path(__file__).resolve().parents[1] / "recipes" / "quickstart.toml"
 # The quickstart trains full SRA-CL, which needs `sracl embed` + `sracl index` first; these tests are about the
 # loop's state, so they train the next-item loss only.
-SETTINGS = ["--set", "train.objective=none", "--set", "train.epochs=4", "--set", "train.threads=1"]
+SETTINGS = ["--set", "objective.name=none", "--set", "train.epochs=4", "--set", "train.threads=1"]
 SETTINGS += ["--set", "train.patience=10"]
 
 
@@ -54,6 +55,7 @@ def _outcome(out: Path) -> tuple[dict, list]:
     return metrics, [{key: epoch[key] for key in keep} for epoch in history]
 
 
+@pytest.mark.slow
 def test_resume_after_sigkill_matches_an_uninterrupted_run(tmp_path):
     killed = tmp_path / "killed" / "quickstart"
     killed.parent.mkdir()

@@ -13,7 +13,7 @@ from helpers import run_cli
 
 QUICKSTART = Path(__file__).resolve().parents[1] / "recipes" / "quickstart.toml"
 # next-item loss only: the quickstart's SRA-CL objective would need `sracl embed` + `sracl index` first
-ONE_EPOCH = ["--set", "train.objective=none", "--set", "train.epochs=1", "--set", "train.threads=1"]
+ONE_EPOCH = ["--set", "objective.name=none", "--set", "train.epochs=1", "--set", "train.threads=1"]
 SEEDS = [7, 2024]  # 2024 runs second, after seed 7 in the same process
 
 
@@ -33,6 +33,7 @@ def seeded(tmp_path_factory):
     return out, result
 
 
+@pytest.mark.slow
 def test_each_seed_gets_its_own_run_and_the_summary_their_mean_and_std(seeded):
     out, result = seeded
     for seed in SEEDS:
@@ -51,6 +52,7 @@ def test_each_seed_gets_its_own_run_and_the_summary_their_mean_and_std(seeded):
     assert f"{summary['metrics']['hr@5']['mean']:.4f} ± {summary['metrics']['hr@5']['std']:.4f}" in result.stdout
 
 
+@pytest.mark.slow
 def test_a_seed_run_equals_a_single_run_with_that_seed(seeded, tmp_path):
     out, _ = seeded
     single = tmp_path / "single"
@@ -63,6 +65,7 @@ def test_a_seed_run_equals_a_single_run_with_that_seed(seeded, tmp_path):
     assert "seeds = [" in (out / "recipe.resolved.toml").read_text()
 
 
+@pytest.mark.slow
 def test_resume_skips_finished_seeds_and_finishes_the_others(seeded, tmp_path):
     out = tmp_path / "quickstart"
     shutil.copytree(seeded[0], out)
@@ -86,6 +89,7 @@ def test_a_seed_listed_twice_is_a_usage_error(tmp_path):
     assert result.exit_code == 2 and "train.seeds: each seed once, got 1 more than once" in result.stderr
 
 
+@pytest.mark.slow
 def test_compare_a_seed_run_with_a_single_run(seeded, tmp_path):
     out, _ = seeded
     single = out / "seeds" / "seed-7"
@@ -99,6 +103,7 @@ def test_compare_a_seed_run_with_a_single_run(seeded, tmp_path):
     assert row["p"] is None and "n/a" in result.stdout and "fewer than 2 seeds in common (1)" in result.stdout
 
 
+@pytest.mark.slow
 def test_eval_of_a_seeds_recipe_re_evaluates_every_seed_and_the_summary(seeded, tmp_path):
     out, _ = seeded
     copy = tmp_path / "copy"
@@ -113,6 +118,7 @@ def test_eval_of_a_seeds_recipe_re_evaluates_every_seed_and_the_summary(seeded, 
     assert missing.exit_code == 2 and "seed-7/train/model.pt: checkpoint not found" in missing.stderr
 
 
+@pytest.mark.slow
 def test_run_skips_a_seeds_recipe_whose_seeds_are_all_current(tmp_path):
     # manifests pin absolute paths, so this needs its own run rather than a copy of the shared one
     out = tmp_path / "run"
@@ -121,5 +127,5 @@ def test_run_skips_a_seeds_recipe_whose_seeds_are_all_current(tmp_path):
     again = run_cli(*args)
     assert again.exit_code == 0, again.stderr
     assert "train (every seed): up to date, skipped" in again.stdout
-    changed = run_cli(*args, "--set", "train.lr=0.002")
+    changed = run_cli(*args, "--set", "optimizer.lr=0.002")
     assert changed.exit_code == 0 and "up to date" not in changed.stdout

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from pydantic import BaseModel
+
+from sracl_cli.registry import ConfigT, PluginSpec
 
 PAD_ID = "[PAD]"
 
@@ -42,16 +43,15 @@ class SequenceData:
         return self.items[self.offsets[user_row] : self.offsets[user_row + 1]]
 
 
-@dataclass(frozen=True)
-class LoaderSpec:
+@dataclass(frozen=True, kw_only=True)
+class LoaderSpec(PluginSpec[ConfigT]):
     """What a `sracl.datasets` entry point provides.
 
     `config_model` validates the loader's own keys of the recipe's [data] section (paths arrive resolved);
     `load(config, name)` reads the files and returns a SequenceData, raising UsageError("file:line: why").
     """
 
-    config_model: type[BaseModel]
-    load: Callable[[BaseModel, str], SequenceData]
+    load: Callable[[ConfigT, str], SequenceData]
 
 
 def from_user_sequences(

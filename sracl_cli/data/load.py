@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sracl_cli import registry
-from sracl_cli.data.dataset import LoaderSpec, SequenceData
+from sracl_cli import kinds, registry
+from sracl_cli.data.dataset import SequenceData
 from sracl_cli.data.kcore import kcore
 
 if TYPE_CHECKING:
@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 def load_dataset(recipe: Recipe) -> SequenceData:
-    spec: LoaderSpec = registry.load("dataset loader", recipe.config.data.loader)
+    spec = registry.load(kinds.DATASET, recipe.config.data.loader)
     data = spec.load(recipe.data_params, recipe.name)
     if recipe.config.data.min_core > 1:
         data = kcore(data, recipe.config.data.min_core)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
-from pydantic import BaseModel
+from sracl_cli.registry import ConfigT, PluginSpec
 
 if TYPE_CHECKING:
     from torch import Tensor, nn
@@ -31,8 +31,8 @@ class Backbone(Protocol):
         """The backbone's own recommendation loss on a batch (scalar)."""
 
 
-@dataclass(frozen=True)
-class BackboneSpec:
+@dataclass(frozen=True, kw_only=True)
+class BackboneSpec(PluginSpec[ConfigT]):
     """What a `sracl.backbones` entry point provides.
 
     `config_model` validates the backbone's keys of the recipe's [model] section; it must import without
@@ -40,8 +40,7 @@ class BackboneSpec:
     that satisfies `Backbone` (import torch inside it).
     """
 
-    config_model: type[BaseModel]
-    build: Callable[[BaseModel, int, int], nn.Module]
+    build: Callable[[ConfigT, int, int], nn.Module]
 
 
 def full_softmax_loss(backbone: Backbone, batch: Batch) -> Tensor:

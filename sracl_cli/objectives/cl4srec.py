@@ -1,26 +1,33 @@
-"""CL4SRec: two randomly augmented views of each sequence, NT-Xent between them."""
+"""CL4SRec's keys ([objective] name = "cl4srec") and entry point; the loss lives in cl4srec_loss (torch)."""
 
 from __future__ import annotations
 
-from torch import nn
+from typing import TYPE_CHECKING
 
-from sracl_cli.objectives.augmentations import random_augment
-from sracl_cli.objectives.infonce import nt_xent
+from pydantic import BaseModel, ConfigDict, Field
+
+from sracl_cli.objectives.protocol import ObjectiveContext, ObjectiveSpec
+
+if TYPE_CHECKING:
+    from sracl_cli.objectives.cl4srec_loss import CL4SRecObjective
 
 
-class CL4SRecObjective(nn.Module):
-    sample_units = None
+class CL4SRecConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
 
-    def __init__(self, config):
-        super().__init__()
-        self.config = config
-        self.weights = {"rec": 1.0, "cl": config.weight}
+    weight: float = Field(0.1, ge=0, description="weight of the contrastive loss")
+    temperature: float = Field(1.0, gt=0)
+    crop: float = Field(0.6, gt=0, le=1, description="share of items a crop keeps")
+    mask: float = Field(0.3, ge=0, lt=1, description="probability of dropping an item")
+    reorder: float = Field(0.6, gt=0, le=1, description="share of items a reorder shuffles")
 
-    def start(self, backbone) -> None:
-        pass
 
-    def losses(self, backbone, batch):
-        c = self.config
-        views = [random_augment(batch.inputs, c.crop, c.mask, c.reorder) for _ in range(2)]
-        contrast = nt_xent(backbone.encode(views[0]), backbone.encode(views[1]), c.temperature)
-        return {"rec": backbone.rec_loss(batch), "cl": contrast}
+def build(config: CL4SRecConfig, context: ObjectiveContext) -> CL4SRecObjective:
+    from sracl_cli.objectives.cl4srec_loss import CL4SRecObjective
+
+    return CL4SRecObjective(config)
+
+
+SPEC = ObjectiveSpec(
+    config_model=CL4SRecConfig, build=build, description="CL4SRec: NT-Xent between two crop/mask/reorder views"
+)

@@ -1,38 +1,30 @@
-"""DuoRec: contrast a sequence's dropout view with another training sequence that has the same target."""
+"""DuoRec's keys ([objective] name = "duorec") and entry point; the loss lives in duorec_loss (torch)."""
 
 from __future__ import annotations
 
-import numpy as np
-import torch
-from torch import Tensor, nn
+from typing import TYPE_CHECKING
 
-from sracl_cli.objectives.infonce import nt_xent
+from pydantic import BaseModel, ConfigDict, Field
+
+from sracl_cli.objectives.protocol import ObjectiveContext, ObjectiveSpec
+
+if TYPE_CHECKING:
+    from sracl_cli.objectives.duorec_loss import DuoRecObjective
 
 
-class DuoRecObjective(nn.Module):
-    sample_units = None
+class DuoRecConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
 
-    def __init__(self, config, train_inputs: np.ndarray, train_targets: np.ndarray):
-        super().__init__()
-        self.config = config
-        self.weights = {"rec": 1.0, "cl": config.weight}
-        order = np.argsort(train_targets, kind="stable")
-        group_start = np.searchsorted(train_targets[order], train_targets)
-        group_size = np.searchsorted(train_targets[order], train_targets, side="right") - group_start
-        self.register_buffer("inputs", torch.from_numpy(train_inputs), persistent=False)
-        self.register_buffer("by_target", torch.from_numpy(order), persistent=False)
-        self.register_buffer("group_start", torch.from_numpy(group_start), persistent=False)
-        self.register_buffer("group_size", torch.from_numpy(group_size), persistent=False)
+    weight: float = Field(0.1, ge=0, description="weight of the contrastive loss")
+    temperature: float = Field(1.0, gt=0)
 
-    def start(self, backbone) -> None:
-        pass
 
-    def same_target_rows(self, rows: Tensor) -> Tensor:
-        """A random training sample with the same target for each row (itself when its target is unique)."""
-        pick = (torch.rand(rows.shape, device=rows.device) * self.group_size[rows]).long()
-        return self.by_target[self.group_start[rows] + pick]
+def build(config: DuoRecConfig, context: ObjectiveContext) -> DuoRecObjective:
+    from sracl_cli.objectives.duorec_loss import DuoRecObjective
 
-    def losses(self, backbone, batch):
-        positives = self.inputs[self.same_target_rows(batch.rows)]
-        contrast = nt_xent(backbone.encode(batch.inputs), backbone.encode(positives), self.config.temperature)
-        return {"rec": backbone.rec_loss(batch), "cl": contrast}
+    return DuoRecObjective(config, context.train.inputs, context.train.targets)
+
+
+SPEC = ObjectiveSpec(
+    config_model=DuoRecConfig, build=build, description="DuoRec: NT-Xent with a training sample of the same target"
+)

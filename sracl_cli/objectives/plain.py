@@ -1,16 +1,25 @@
-"""`none`: the backbone's own recommendation loss only (the paper's "w/o CL")."""
+"""`none`: the backbone's own recommendation loss only (the paper's "w/o CL"). No keys of its own."""
 
 from __future__ import annotations
 
-from torch import nn
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict
+
+from sracl_cli.objectives.protocol import ObjectiveContext, ObjectiveSpec
+
+if TYPE_CHECKING:
+    from sracl_cli.objectives.plain_loss import PlainObjective
 
 
-class PlainObjective(nn.Module):
-    weights = {"rec": 1.0}
-    sample_units = None
+class PlainConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
 
-    def start(self, backbone) -> None:
-        pass
 
-    def losses(self, backbone, batch):
-        return {"rec": backbone.rec_loss(batch)}
+def build(config: PlainConfig, context: ObjectiveContext) -> PlainObjective:
+    from sracl_cli.objectives.plain_loss import PlainObjective
+
+    return PlainObjective()
+
+
+SPEC = ObjectiveSpec(config_model=PlainConfig, build=build, description="next-item cross-entropy only")

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sracl_cli import layout
 from sracl_cli.errors import UsageError
-from sracl_cli.semantic.units import UserUnits
-from sracl_cli.semantic.units_io import load_units
+from sracl_cli.data.units import UserUnits
+from sracl_cli.data.units_io import load_units
+from sracl_cli.stages import EMBED, INDEX, STAGES
 
-PRODUCED_BY = {"embed": "sracl embed", "index": "sracl index"}
-
+if TYPE_CHECKING:
+    from sracl_cli.recipe import Recipe
 
 @dataclass(frozen=True)
 class SemanticInputs:
@@ -26,28 +29,24 @@ class SemanticInputs:
         return self.unit_embeddings.shape[1]
 
 
-def semantic_files(run_dir: Path) -> dict[str, Path]:
-    return {
-        "units": run_dir / "embed" / "units.npz",
-        "users": run_dir / "embed" / "users.npy",
-        "item_neighbors": run_dir / "index" / "item_neighbors.npy",
-        "user_neighbors": run_dir / "index" / "user_neighbors.npy",
+def load_semantic_inputs(recipe: Recipe, n_items: int) -> SemanticInputs:
+    """The embed and index artifacts (paths and the commands that make them: `stages.EMBED`, `stages.INDEX`)."""
+    embed, index = EMBED.folder(recipe), INDEX.folder(recipe)
+    files = {
+        "units": embed / layout.UNITS,
+        "users": embed / layout.UNIT_EMBEDDINGS,
+        "item_neighbors": index / layout.ITEM_NEIGHBORS,
+        "user_neighbors": index / layout.USER_NEIGHBORS,
     }
-
-
-def load_semantic_inputs(run_dir: Path, recipe_path: Path, n_items: int) -> SemanticInputs:
-    files = semantic_files(run_dir)
     for path in files.values():
-        if not path.exists():
-            command = PRODUCED_BY[path.parent.name]
-            raise UsageError(f"{path}: missing; SRA-CL training needs it, run `{command} {recipe_path}` first")
+        STAGES[path.parent.name].require(path, recipe, "SRA-CL training")
     inputs = SemanticInputs(
         item_neighbors=np.load(files["item_neighbors"]),
         user_neighbors=np.load(files["user_neighbors"]),
         unit_embeddings=np.load(files["users"]),
         units=load_units(files["units"]),
     )
-    _check_shapes(inputs, n_items, run_dir)
+    _check_shapes(inputs, n_items, recipe.semantic_dir)
     return inputs
 
 

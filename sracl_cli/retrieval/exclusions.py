@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sracl_cli.retrieval.stores.protocol import MISSING
-from sracl_cli.semantic.units import UserUnits
+from sracl_cli.data.units import UserUnits
 
 
 class ExcludeSelf:

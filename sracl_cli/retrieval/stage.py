@@ -10,12 +10,14 @@ import os
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
-from sracl_cli import registry
+from sracl_cli import kinds, registry
 from sracl_cli.artifacts import write_manifest, write_npy
 from sracl_cli.errors import UsageError
 from sracl_cli.manifests import recipe_sections
@@ -24,8 +26,8 @@ from sracl_cli.retrieval.exclusions import ExcludeSelf, UnitRules
 from sracl_cli.retrieval.neighbors import Pool, item_neighbors, item_pool, unit_pool, user_neighbors
 from sracl_cli.retrieval.recall import sampled_recall, warn_if_low
 from sracl_cli.retrieval.stores.protocol import StoreSpec, VectorStore
-from sracl_cli.semantic.units import UserUnits
-from sracl_cli.semantic.units_io import load_units
+from sracl_cli.data.units import UserUnits
+from sracl_cli.data.units_io import load_units
 from sracl_cli.vectors import fingerprint
 
 INPUTS = ("items.npy", "users.npy", "units.npz")
@@ -44,18 +46,19 @@ def run_index(recipe: Recipe, console: Console) -> dict:
     embed_dir, index_dir = recipe.semantic_dir / "embed", recipe.semantic_dir / "index"
     inputs = [embed_dir / name for name in INPUTS]
     items, users, units = load_inputs(inputs, recipe)
-    spec: StoreSpec = registry.load("vector store", section.store)
+    spec = registry.load(kinds.VECTOR_STORE, section.store)
+    config = recipe.plugins["index"]  # the store's own keys, validated by its config_model
     rules = UnitRules.from_section(section)
     timings, recall = Timings(), {}
 
     pool = item_pool(items)
-    store = filled_store(spec, section, index_dir, f"{recipe.name}-items", pool, timings, "items: store")
+    store = filled_store(spec, config, index_dir, f"{recipe.name}-items", pool, timings, "items: store")
     with timings.step("items: search"):
         item_table = item_neighbors(store, items, pool, section.k)
     recall["items"] = check_recall(spec, section, item_table, items, pool.ids, ExcludeSelf(), pool, timings, "items")
 
     pool = unit_pool(users, units, rules)
-    store = filled_store(spec, section, index_dir, f"{recipe.name}-units", pool, timings, "units: store")
+    store = filled_store(spec, config, index_dir, f"{recipe.name}-units", pool, timings, "units: store")
     with timings.step("units: search"):
         user_table = user_neighbors(store, users, units, pool, section.k, rules)
     query_ids = np.arange(len(units), dtype=np.int64)
@@ -96,17 +99,17 @@ def load_inputs(paths: list[Path], recipe: Recipe) -> tuple[np.ndarray, np.ndarr
     return items.astype(np.float32, copy=False), users.astype(np.float32, copy=False), units
 
 
-def filled_store(spec: StoreSpec, section: IndexSection, index_dir: Path, namespace: str, pool: Pool,
+def filled_store(spec: StoreSpec[Any], config: BaseModel, index_dir: Path, namespace: str, pool: Pool,
                  timings: Timings, step: str) -> VectorStore:
     """A store holding the pool; a persistent store already filled with the same vectors is reused."""
     with timings.step(step):
-        store = spec.open(section, index_dir, namespace, fingerprint(pool.ids, pool.vectors))
+        store = spec.open(config, index_dir, namespace, fingerprint(pool.ids, pool.vectors))
         if store.count() != len(pool.ids):
             store.upsert(pool.ids, pool.vectors)
     return store
 
 
-def check_recall(spec: StoreSpec, section: IndexSection, table: np.ndarray, vectors_by_id: np.ndarray,
+def check_recall(spec: StoreSpec[Any], section: IndexSection, table: np.ndarray, vectors_by_id: np.ndarray,
                  query_ids: np.ndarray, rule, pool: Pool, timings: Timings, what: str) -> float | None:
     """recall@k against exact search; None where the store is exact or the check is off."""
     if spec.exact or section.recall_sample == 0:

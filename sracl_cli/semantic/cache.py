@@ -1,7 +1,8 @@
 """The LLM response cache: one SQLite file (WAL mode), shared by recipes, outside every provider.
 
-A reply is keyed by the sha256 of the canonical JSON of the provider's identity (provider, model, api_base
-when set, temperature, top_p, max_tokens; never a key), the messages, and the response format when one is set.
+A reply is keyed by the sha256 of the canonical JSON of the provider's identity (`ProviderSpec.identity`: for
+`litellm`, provider, model, api_base when set, temperature, top_p, max_tokens; never a key), the messages,
+and the response format when one is set.
 Each reply is committed as it arrives, so a killed run loses only the calls in flight. Calls that failed after
 their retries go to `failures`, never to `responses`; the next run asks for them again and clears them when they
 succeed.

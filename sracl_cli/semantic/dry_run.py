@@ -1,9 +1,12 @@
 """`dry_run_report`: what generating the semantic texts would take, without calling anything.
 
-Input tokens are counted with `litellm.token_counter` for the recipe's model on a fixed sample of each kind
-of prompt and extrapolated by characters (counting all of Beauty's 188k prompts would take over a minute);
-without a model they are estimated as characters / 4. Output tokens are given as an upper bound
-(`llm.max_tokens` per call) and a typical figure from the word limits the default prompts ask for.
+What the provider would be asked comes from its identity (`ProviderSpec.identity`, the cache key's), never
+from its config keys: `model` (a LiteLLM model string) and `max_tokens`, where the identity has them.
+Input tokens are counted with `litellm.token_counter` for that model on a fixed sample of each kind of prompt
+and extrapolated by characters (counting all of Beauty's 188k prompts would take over a minute); without a
+model they are estimated as characters / 4. Output tokens are given as an upper bound (`max_tokens` per call;
+none without it) and a typical figure from the word limits the default prompts ask for; a provider that
+generates nothing (passthrough) has none. Costs come from LiteLLM's price map.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from sracl_cli.semantic.prompts import Prompt, PromptSet, build_prompts
 
 if TYPE_CHECKING:
     from sracl_cli.data.dataset import SequenceData
-    from sracl_cli.recipe import LLMSection, Recipe
+    from sracl_cli.recipe import Recipe
 
 TOKEN_SAMPLE = 2000  # prompts per kind counted with the model's tokenizer
 CHARS_PER_TOKEN = 4.0
@@ -33,19 +36,17 @@ TYPICAL_OUTPUT_TOKENS = {"item": 190, "user": 135}
 
 def dry_run_report(recipe: Recipe, data: SequenceData, console: Console) -> dict[str, Any]:
     started = time.perf_counter()
-    llm = recipe.config.llm
+    spec = provider_spec(recipe)
+    identity = spec.identity(recipe.plugins["llm"])
+    model, calls_llm = identity.get("model"), spec.generates
     prompts = build_prompts(recipe, data)
     kinds = {"item": prompts.items, "user": prompts.users}
-    input_tokens, method = _input_tokens(kinds, llm.model)
-    output_max = {kind: llm.max_tokens * len(group) for kind, group in kinds.items()}
-    output_typical = {
-        kind: min(llm.max_tokens, TYPICAL_OUTPUT_TOKENS[kind]) * len(group) for kind, group in kinds.items()
-    }
-    spec = provider_spec(llm)
-    calls_llm = spec.generates
+    input_tokens, method = _input_tokens(kinds, model)
+    output_typical, output_max = _output_tokens(kinds, identity.get("max_tokens") if calls_llm else 0)
+    total_input = sum(input_tokens.values())
     report = {
-        "provider": llm.provider,
-        "model": llm.model,
+        "provider": recipe.config.llm.provider,
+        "model": model,
         "item_prompts": len(prompts.items),
         "user_prompts": len(prompts.users),
         "user_unit": recipe.config.prompts.user_unit,
@@ -53,10 +54,10 @@ def dry_run_report(recipe: Recipe, data: SequenceData, console: Console) -> dict
         "input_token_method": method,
         "output_tokens_max": output_max,
         "output_tokens_typical": output_typical,
-        "cost_usd_typical": _cost(llm, sum(input_tokens.values()), sum(output_typical.values())) if calls_llm else 0.0,
-        "cost_usd_max": _cost(llm, sum(input_tokens.values()), sum(output_max.values())) if calls_llm else 0.0,
+        "cost_usd_typical": _cost(model, total_input, output_typical) if calls_llm else 0.0,
+        "cost_usd_max": _cost(model, total_input, output_max) if calls_llm else 0.0,
         "calls_llm": calls_llm,
-        "cached": _cached(recipe, spec.identity(llm), prompts) if calls_llm else None,
+        "cached": _cached(recipe, identity, prompts) if calls_llm else None,
         "samples": [_sample(prompt) for prompt in _samples(prompts)],
     }
     report["seconds"] = round(time.perf_counter() - started, 3)
@@ -69,7 +70,7 @@ def _input_tokens(kinds: dict[str, list[Prompt]], model: str | None) -> tuple[di
     if model is None:
         estimate = {kind: round(total / CHARS_PER_TOKEN) for kind, total in chars.items()}
         return estimate, f"characters / {CHARS_PER_TOKEN:g} (no llm.model to count with)"
-    from sracl_cli.semantic.providers.litellm_setup import quiet_litellm
+    from sracl_cli.semantic.litellm_common import quiet_litellm
 
     counter = quiet_litellm().token_counter
     estimate = {}
@@ -87,6 +88,16 @@ def _input_tokens(kinds: dict[str, list[Prompt]], model: str | None) -> tuple[di
     return estimate, f"litellm.token_counter for {model} on {scope}"
 
 
+def _output_tokens(kinds: dict[str, list[Prompt]], cap: int | None) -> tuple[dict[str, int], dict[str, int] | None]:
+    """(typical, at most) output tokens per kind; at most is None without a cap (`max_tokens` per call)."""
+    typical = {}
+    for kind, group in kinds.items():
+        per_call = TYPICAL_OUTPUT_TOKENS[kind] if cap is None else min(cap, TYPICAL_OUTPUT_TOKENS[kind])
+        typical[kind] = per_call * len(group)
+    most = None if cap is None else {kind: cap * len(group) for kind, group in kinds.items()}
+    return typical, most
+
+
 def _sample_of(group: list[Prompt]) -> list[Prompt]:
     if len(group) <= TOKEN_SAMPLE:
         return group
@@ -98,12 +109,12 @@ def _chars(prompt: Prompt) -> int:
     return sum(len(message["content"]) for message in prompt.messages)
 
 
-def _cost(llm: LLMSection, input_tokens: int, output_tokens: int) -> float | None:
-    if llm.model is None:
+def _cost(model: str | None, input_tokens: int, output_tokens: dict[str, int] | None) -> float | None:
+    if model is None or output_tokens is None:
         return None
-    from sracl_cli.semantic.providers.litellm_setup import cost_usd
+    from sracl_cli.semantic.litellm_common import cost_usd
 
-    return cost_usd(llm.model, input_tokens, output_tokens)
+    return cost_usd(model, input_tokens, sum(output_tokens.values()))
 
 
 def _cached(recipe: Recipe, identity: dict[str, Any], prompts: PromptSet) -> int | None:
@@ -137,7 +148,8 @@ def _print(report: dict[str, Any], console: Console) -> None:
     _row(table, "prompts", {"item": report["item_prompts"], "user": report["user_prompts"]})
     _row(table, "input tokens (est.)", report["input_tokens"])
     _row(table, "output tokens, typical", report["output_tokens_typical"])
-    _row(table, "output tokens, at most", report["output_tokens_max"])
+    if report["output_tokens_max"] is not None:
+        _row(table, "output tokens, at most", report["output_tokens_max"])
     console.print(table)
     console.print(Text(f"input tokens: {report['input_token_method']}"))
     console.print(Text(_cost_line(report)))
@@ -161,4 +173,6 @@ def _cost_line(report: dict[str, Any]) -> str:
     typical, most = report["cost_usd_typical"], report["cost_usd_max"]
     if typical is None:
         return f"cost: not priced (LiteLLM has no price for {report['model'] or 'an unset llm.model'})"
+    if most is None:
+        return f"cost (LiteLLM price map): about ${typical:,.2f}, no upper bound (the provider sets no max_tokens)"
     return f"cost (LiteLLM price map): about ${typical:,.2f}, at most ${most:,.2f}"

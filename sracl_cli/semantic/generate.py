@@ -13,22 +13,22 @@ import time
 from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from sracl_cli import registry
+from sracl_cli import kinds, registry
 from sracl_cli.errors import RunFailure
 from sracl_cli.semantic.cache import ResponseCache, cache_key, cache_path
 from sracl_cli.semantic.progress import generation_progress, summary_table
 from sracl_cli.semantic.prompts import PromptSet, build_prompts
 from sracl_cli.semantic.providers.protocol import LLMProvider, ProviderAborted, ProviderSpec, Request, Result
 from sracl_cli.semantic.replies import item_text_from_reply
-from sracl_cli.semantic.units import UserUnits
+from sracl_cli.data.units import UserUnits
 
 if TYPE_CHECKING:
     from sracl_cli.data.dataset import SequenceData
-    from sracl_cli.recipe import LLMSection, Recipe
+    from sracl_cli.recipe import Recipe
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,7 @@ class Tally:
     completion_tokens: int = 0
     cost: float = 0.0
     last_error: str = ""
+    last_error_attempts: int = 0
 
     def add(self, result: Result) -> None:
         self.calls += 1
@@ -62,20 +63,22 @@ class Tally:
         if not result.ok:
             self.failures += 1
             self.last_error = result.error or ""
+            self.last_error_attempts = result.attempts
 
 
-def provider_spec(llm: LLMSection) -> ProviderSpec:
-    return registry.load("llm provider", llm.provider)
+def provider_spec(recipe: Recipe) -> ProviderSpec[Any]:
+    return registry.load(kinds.LLM_PROVIDER, recipe.config.llm.provider)
 
 
-def load_provider(llm: LLMSection) -> LLMProvider:
-    return provider_spec(llm).build(llm)
+def load_provider(recipe: Recipe) -> LLMProvider:
+    """The recipe's provider, built from its own keys of [llm] (validated by its config_model)."""
+    return provider_spec(recipe).build(recipe.plugins["llm"])
 
 
 def generate_texts(recipe: Recipe, data: SequenceData, console: Console) -> SemanticTexts:
     started = time.perf_counter()
     prompts = build_prompts(recipe, data)
-    provider = load_provider(recipe.config.llm)
+    provider = load_provider(recipe)
     keys = prompt_keys(provider, prompts)
     tally = Tally()
     replies = _replies(provider, prompts, keys, recipe, tally, console)
@@ -199,9 +202,9 @@ def _stats(n_prompts: int, tally: Tally, unparsable: int, seconds: float) -> dic
 
 
 def _failure(recipe: Recipe, tally: Tally) -> RunFailure:
-    retries = recipe.config.llm.max_retries
+    attempts = f"{tally.last_error_attempts} attempt" + ("" if tally.last_error_attempts == 1 else "s")
     return RunFailure(
-        f"{tally.failures} of {tally.calls} LLM calls failed (transient errors retried up to {retries} times; "
-        f"last error: {tally.last_error}); the {tally.calls - tally.failures} replies received are saved in "
-        f"{cache_path(recipe)}, and running again asks only for the missing ones"
+        f"{tally.failures} of {tally.calls} LLM calls failed (last error, after {attempts}: {tally.last_error}); "
+        f"the {tally.calls - tally.failures} replies received are saved in {cache_path(recipe)}, and running "
+        f"again asks only for the missing ones"
     )

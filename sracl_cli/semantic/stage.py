@@ -14,15 +14,15 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from sracl_cli import registry
+from sracl_cli import kinds, registry
 from sracl_cli.artifacts import write_manifest, write_npy, write_text
 from sracl_cli.data.load import load_dataset
-from sracl_cli.experiment import data_files, write_resolved_recipe
-from sracl_cli.manifests import recipe_sections
+from sracl_cli.manifests import recipe_sections, write_resolved_recipe
 from sracl_cli.recipe import Recipe
 from sracl_cli.semantic.embedders.progress import EmbeddingProgress
 from sracl_cli.semantic.generate import SemanticTexts, generate_texts
-from sracl_cli.semantic.units_io import save_units
+from sracl_cli.stages import data_files
+from sracl_cli.data.units_io import save_units
 
 OUTPUTS = ("items.npy", "users.npy", "units.npz", "texts.jsonl")
 
@@ -33,12 +33,12 @@ def run_embed(recipe: Recipe, console: Console, dry_run: bool = False) -> dict:
         from sracl_cli.semantic.dry_run import dry_run_report
 
         return dry_run_report(recipe, data, console)
-    embedder_spec = registry.load("embedder", recipe.config.embedding.embedder)
+    embedder_spec = registry.load(kinds.EMBEDDER, recipe.config.embedding.embedder)
     write_resolved_recipe(recipe)
     texts = generate_texts(recipe, data, console)
     started = time.perf_counter()
     with EmbeddingProgress(console) as progress:
-        embedder = embedder_spec.build(recipe.config.embedding, progress)
+        embedder = embedder_spec.build(recipe.plugins["embedding"], progress)
         items, users = _embed_all(embedder, texts, recipe.config.embedding.batch_size, progress)
     seconds = time.perf_counter() - started
     facts = _write_outputs(recipe, data, texts, items, users, embedder.name, seconds)

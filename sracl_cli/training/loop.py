@@ -1,63 +1,86 @@
-"""The epoch loop: train on every window, validate, keep the best model, stop early, checkpoint every epoch."""
+"""The epoch loop: train on every window, validate, keep the best model, stop early, checkpoint every epoch.
+
+The loop knows nothing of stages or files: validation and the per-epoch writes come in as functions
+(`Loop`), and everything that depends on how training runs goes through the `Runtime`.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from torch import Tensor, nn
+from torch.optim.lr_scheduler import LRScheduler
 
-from sracl_cli.artifacts import write_json
-from sracl_cli.evaluation.stage import evaluate_samples
-from sracl_cli.experiment import Experiment
+from sracl_cli.data.split import Samples
 from sracl_cli.models.protocol import Batch
-from sracl_cli.training.checkpoint import save_state
-from sracl_cli.training.resume import TrainState, save_train_state
+from sracl_cli.training.module import TrainingModule
+from sracl_cli.training.progress import epoch_progress, print_epoch
+from sracl_cli.training.resume import TrainState
+from sracl_cli.training.runtime import Runtime
 
 
 @dataclass
 class Trainee:
-    """What one training run updates: the backbone, the objective's own parameters and the optimizer."""
+    """What one training run updates: the backbone + objective module, the optimizer and its schedule."""
 
-    model: torch.nn.Module
-    objective: torch.nn.Module
+    module: TrainingModule
     optimizer: torch.optim.Optimizer
+    schedule: LRScheduler | None = None
+    clip_norm: float | None = None
+
+    @property
+    def model(self) -> nn.Module:
+        return self.module.backbone
+
+    @property
+    def objective(self) -> nn.Module:
+        return self.module.objective
 
 
-def fit(exp: Experiment, trainee: Trainee, state: TrainState, device: torch.device, console: Console) -> TrainState:
-    train_cfg, eval_cfg = exp.recipe.config.train, exp.recipe.config.eval
-    train_dir = exp.train_dir
-    inputs, targets = (torch.from_numpy(a) for a in (exp.split.train.inputs, exp.split.train.targets))
-    for epoch in range(state.epoch + 1, train_cfg.epochs + 1):
+@dataclass
+class Loop:
+    epochs: int
+    batch_size: int
+    metric: str  # the validation metric that picks the best epoch and drives early stopping
+    validate: Callable[[nn.Module], dict[str, float]]  # backbone -> validation metrics
+    save: Callable[[Trainee, TrainState, bool], None]  # after each epoch, main process only (bool: new best)
+
+
+def fit(trainee: Trainee, samples: Samples, state: TrainState, runtime: Runtime, loop: Loop,
+        console: Console) -> TrainState:
+    inputs, targets = torch.from_numpy(samples.inputs), torch.from_numpy(samples.targets)
+    for epoch in range(state.epoch + 1, loop.epochs + 1):
         if state.stopper.should_stop:
             break
-        stats = train_epoch(trainee, inputs, targets, train_cfg.batch_size, state.generator, device, console, epoch)
-        valid = evaluate_samples(exp, trainee.model, exp.split.valid, device)
-        improved = state.stopper.update(valid[eval_cfg.early_stop_metric], epoch)
-        if improved:
-            save_state(train_dir / "model.pt", trainee.model.state_dict())
+        stats = train_epoch(trainee, inputs, targets, loop.batch_size, state.generator, runtime, console, epoch)
+        valid = loop.validate(trainee.model)
+        improved = state.stopper.update(valid[loop.metric], epoch)
         state.history.append({"epoch": epoch, **stats, "valid": valid, "best": improved})
         state.epoch = epoch
-        write_json(train_dir / "history.json", state.history)
-        save_train_state(train_dir / "checkpoint.pt", trainee, state)
-        _print_epoch(console, epoch, stats, valid, eval_cfg.early_stop_metric, improved)
-    if state.stopper.should_stop:
-        console.print(f"early stop: no {eval_cfg.early_stop_metric} gain for {train_cfg.patience} epochs")
+        if runtime.is_main:
+            loop.save(trainee, state, improved)
+            print_epoch(console, epoch, stats, valid, loop.metric, improved)
+    if state.stopper.should_stop and runtime.is_main:
+        console.print(f"early stop: no {loop.metric} gain for {state.stopper.patience} epochs")
     return state
 
 
-def train_epoch(trainee: Trainee, inputs, targets, batch_size, generator, device, console, epoch) -> dict:
-    trainee.model.train()
-    trainee.objective.train()
+def train_epoch(trainee: Trainee, inputs: Tensor, targets: Tensor, batch_size: int, generator: torch.Generator,
+                runtime: Runtime, console: Console, epoch: int) -> dict:
+    trainee.module.train()
     order = torch.randperm(len(targets), generator=generator)
     totals: dict[str, float] = {}
     started = time.perf_counter()
-    with _progress(console) as progress:
+    with epoch_progress(console, enabled=runtime.is_main) as progress:
         task = progress.add_task(f"epoch {epoch}", total=(len(order) + batch_size - 1) // batch_size, losses="", rate=0.0)
         for rows in order.split(batch_size):
-            loss, losses = train_step(trainee, batch_rows(trainee.objective, inputs, targets, rows, device))
+            sample_units = trainee.module.loss_objective.sample_units
+            batch = batch_rows(sample_units, inputs, targets, runtime.shard(rows), runtime.device)
+            loss, losses = train_step(trainee, batch, runtime)
             for name, value in {"loss": loss, **losses}.items():
                 totals[name] = totals.get(name, 0.0) + value.item() * len(rows)
             done = progress.tasks[0].completed + 1
@@ -69,41 +92,24 @@ def train_epoch(trainee: Trainee, inputs, targets, batch_size, generator, device
     return {"loss": means.pop("loss"), "losses": means, "seconds": seconds, "samples_per_s": len(order) / seconds}
 
 
-def train_step(trainee: Trainee, batch: Batch) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+def train_step(trainee: Trainee, batch: Batch, runtime: Runtime) -> tuple[Tensor, dict[str, Tensor]]:
     """One optimizer step on the objective's weighted loss; returns the total and its components."""
-    losses = trainee.objective.losses(trainee.model, batch)
-    loss = sum(trainee.objective.weights[name] * value for name, value in losses.items())
+    with runtime.autocast():
+        losses = trainee.module(batch)
+        loss = trainee.module.total(losses)
     trainee.optimizer.zero_grad(set_to_none=True)
     loss.backward()
+    if trainee.clip_norm is not None:
+        nn.utils.clip_grad_norm_(trainee.module.parameters(), trainee.clip_norm)
     trainee.optimizer.step()
+    if trainee.schedule is not None:
+        trainee.schedule.step()
+    trainee.module.loss_objective.update_state(runtime)
     return loss, losses
 
 
-def batch_rows(objective, inputs, targets, rows, device) -> Batch:
+def batch_rows(sample_units: Tensor | None, inputs: Tensor, targets: Tensor, rows: Tensor,
+               device: torch.device) -> Batch:
     """The training batch of sample indices `rows`, with each sample's user unit when the objective uses units."""
-    units = objective.sample_units[rows].to(device) if objective.sample_units is not None else None
+    units = sample_units[rows].to(device) if sample_units is not None else None
     return Batch(inputs[rows].to(device), targets[rows].to(device), units, rows.to(device))
-
-
-def _progress(console: Console) -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TextColumn("{task.fields[losses]}"),
-        TextColumn("{task.fields[rate]:,.0f} samples/s"),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-    )
-
-
-def _print_epoch(console: Console, epoch: int, stats: dict, valid: dict, metric: str, improved: bool) -> None:
-    parts = "  ".join(f"{name} {value:.4f}" for name, value in stats["losses"].items())
-    star = " *" if improved else ""
-    console.print(
-        f"epoch {epoch:3d}  loss {stats['loss']:.4f} ({parts})  valid {metric} {valid[metric]:.4f}  "
-        f"{stats['samples_per_s']:,.0f} samples/s  {stats['seconds']:.1f} s{star}"
-    )

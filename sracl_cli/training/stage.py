@@ -1,80 +1,111 @@
-"""`sracl train`: fit the backbone with the recipe's objective, keep the best validation model, test it."""
+"""`sracl train` of one run: fit the backbone with the recipe's objective, keep the best validation model, test it."""
 
 from __future__ import annotations
 
+from functools import partial
+
+
 import torch
 from rich.console import Console
+from torch import nn
 
-from sracl_cli.artifacts import write_manifest
+from sracl_cli import kinds, layout, registry
+from sracl_cli.artifacts import write_json
+from sracl_cli.checkpoint import save_state
+from sracl_cli.devices import pick_device
 from sracl_cli.errors import UsageError
+from sracl_cli.evaluation.evaluate import evaluate_samples
 from sracl_cli.evaluation.stage import evaluate_checkpoint
-from sracl_cli.experiment import Experiment, write_resolved_recipe
-from sracl_cli.manifests import recipe_sections
-from sracl_cli.objectives.factory import build_objective
-from sracl_cli.recipe import Recipe
+from sracl_cli.experiment import Experiment
+from sracl_cli.manifests import record, write_resolved_recipe
+from sracl_cli.objectives.protocol import ObjectiveContext
+from sracl_cli.objectives.semantic_inputs import load_semantic_inputs
+from sracl_cli.stages import TRAIN, stage_inputs
 from sracl_cli.training.early_stopping import EarlyStopping
-from sracl_cli.training.loop import Trainee, fit
-from sracl_cli.training.resume import TrainState, restore_train_state
-from sracl_cli.training.seeding import pick_device, seed_everything
-
-
-def run_train(recipe: Recipe, console: Console, resume: bool = False) -> dict[str, float]:
-    exp = Experiment.from_recipe(recipe)  # bad data fails here, before anything is written
-    print_data_summary(exp, console)
-    if recipe.config.train.seeds:
-        from sracl_cli.training.seeds import train_seeds  # seeds.py builds on train_experiment below
-
-        return train_seeds(exp, console, resume)
-    return train_experiment(exp, console, resume)
+from sracl_cli.training.loop import Loop, Trainee, fit
+from sracl_cli.training.module import TrainingModule
+from sracl_cli.training.optimizer import build_optimizer, build_schedule
+from sracl_cli.training.resume import TrainState, restore_train_state, save_train_state
+from sracl_cli.training.runtime import Runtime, SingleProcess
+from sracl_cli.training.seeding import seed_everything
 
 
 def train_experiment(exp: Experiment, console: Console, resume: bool = False) -> dict[str, float]:
     train_cfg = exp.recipe.config.train
     if train_cfg.threads:
         torch.set_num_threads(train_cfg.threads)
-    device = pick_device(train_cfg.device)
+    runtime = SingleProcess(pick_device(train_cfg.device), train_cfg.precision)
     generator = seed_everything(train_cfg.seed)
-    trainee = build_trainee(exp, device)
+    trainee = build_trainee(exp, runtime)
     state = _resumed_state(exp, trainee, console) if resume else TrainState(generator, EarlyStopping(train_cfg.patience))
-    write_resolved_recipe(exp.recipe, exp.out_dir)
+    if runtime.is_main:
+        write_resolved_recipe(exp.recipe, exp.out_dir)
     if not resume:
-        trainee.objective.start(trainee.model)
-    state = fit(exp, trainee, state, device, console)
-    _write_train_manifest(exp, state)
-    console.print(f"best epoch {state.stopper.best_epoch} (valid {exp.recipe.config.eval.early_stop_metric} {state.stopper.best:.4f})")
-    return evaluate_checkpoint(exp, device, console)
+        trainee.module.loss_objective.start(trainee.model)
+    state = fit(trainee, exp.split.train, state, runtime, epoch_loop(exp, runtime), console)
+    record(exp.train_dir, exp.recipe, TRAIN.name, stage_inputs(TRAIN, exp.recipe, exp.out_dir),
+           best_epoch=state.stopper.best_epoch, best_valid=state.stopper.best, epochs_run=state.epoch)
+    metric = exp.recipe.config.eval.early_stop_metric
+    console.print(f"best epoch {state.stopper.best_epoch} (valid {metric} {state.stopper.best:.4f})")
+    return evaluate_checkpoint(exp, runtime.device, console)
 
 
-def build_trainee(exp: Experiment, device: torch.device) -> Trainee:
-    """A fresh backbone, the recipe's objective and an Adam optimizer over both."""
-    train_cfg = exp.recipe.config.train
-    model = exp.build_model().to(device)
-    objective = build_objective(exp, model).to(device)  # missing embed/index artifacts fail here
-    parameters = list(model.parameters()) + list(objective.parameters())
-    optimizer = torch.optim.Adam(parameters, lr=train_cfg.lr, weight_decay=train_cfg.weight_decay)
-    return Trainee(model, objective, optimizer)
+def build_trainee(exp: Experiment, runtime: Runtime) -> Trainee:
+    """A fresh backbone, the recipe's objective and the recipe's optimizer (and schedule) over both."""
+    config = exp.recipe.config
+    backbone = exp.build_model().to(runtime.device)
+    objective = build_objective(exp, backbone).to(runtime.device)  # missing embed/index artifacts fail here
+    module = TrainingModule(backbone, objective)
+    optimizer = build_optimizer(config.optimizer, module.parameters())
+    steps = config.train.epochs * -(-len(exp.split.train) // config.train.batch_size)
+    schedule = build_schedule(config.optimizer, optimizer, steps)
+    return Trainee(module, optimizer, schedule, config.optimizer.clip_norm)
+
+
+def build_objective(exp: Experiment, backbone: nn.Module) -> nn.Module:
+    """The recipe's objective, built from its own [objective] keys and only what its spec declares."""
+    recipe = exp.recipe
+    spec = registry.load(kinds.OBJECTIVE, recipe.config.objective.name)
+    needs_semantic = bool({"embed", "index"} & set(spec.needs))
+    context = ObjectiveContext(
+        data=exp.data,
+        train=exp.split.train,
+        max_len=recipe.config.data.max_len,
+        hidden=backbone.item_embeddings().size(1),
+        semantic=load_semantic_inputs(recipe, exp.data.n_items) if needs_semantic else None,
+    )
+    objective = spec.build(recipe.plugins["objective"], context)
+    if not isinstance(objective, nn.Module):
+        raise UsageError(f"objective '{recipe.config.objective.name}': build returned a {type(objective).__name__}, "
+                         "expected a torch.nn.Module")
+    return objective
+
+
+def epoch_loop(exp: Experiment, runtime: Runtime) -> Loop:
+    config = exp.recipe.config
+    validate = partial(_validate, exp, runtime.device)
+    return Loop(config.train.epochs, config.train.batch_size, config.eval.early_stop_metric, validate,
+                partial(_save_epoch, exp))
+
+
+def _validate(exp: Experiment, device: torch.device, backbone: nn.Module) -> dict[str, float]:
+    return evaluate_samples(backbone, exp.split.valid, exp.data, exp.recipe.config.eval, device)
+
+
+def _save_epoch(exp: Experiment, trainee: Trainee, state: TrainState, improved: bool) -> None:
+    if improved:
+        save_state(exp.train_dir / layout.MODEL, trainee.model.state_dict())
+    write_json(exp.train_dir / layout.HISTORY, state.history)
+    save_train_state(exp.train_dir / layout.CHECKPOINT, trainee, state)
 
 
 def _resumed_state(exp: Experiment, trainee: Trainee, console: Console) -> TrainState:
-    checkpoint = exp.train_dir / "checkpoint.pt"
+    checkpoint = exp.train_dir / layout.CHECKPOINT
     if not checkpoint.exists():
         raise UsageError(f"{checkpoint}: nothing to resume (no checkpoint); run without --resume")
     state = restore_train_state(checkpoint, trainee, exp.recipe.config.train.patience)
     console.print(f"resuming after epoch {state.epoch} (best so far: epoch {state.stopper.best_epoch})")
     return state
-
-
-def _write_train_manifest(exp: Experiment, state: TrainState) -> None:
-    write_manifest(
-        exp.train_dir,
-        "train",
-        recipe_sections(exp.recipe, "train"),
-        inputs=exp.train_inputs(),
-        outputs=[exp.train_dir / "model.pt", exp.train_dir / "history.json"],
-        best_epoch=state.stopper.best_epoch,
-        best_valid=state.stopper.best,
-        epochs_run=state.epoch,
-    )
 
 
 def print_data_summary(exp: Experiment, console: Console) -> None:
@@ -84,3 +115,5 @@ def print_data_summary(exp: Experiment, console: Console) -> None:
         f"{len(split.train):,} training samples, {len(split.valid):,} valid, {len(split.test):,} test"
         + (f" ({split.skipped_users:,} users with < 3 items skipped)" if split.skipped_users else "")
     )
+
+

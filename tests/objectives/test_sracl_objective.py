@@ -7,9 +7,10 @@ import torch
 from sracl_cli.models.protocol import Batch
 from sracl_cli.models.sasrec import SPEC, SASRecConfig
 from sracl_cli.objectives.semantic_inputs import SemanticInputs
-from sracl_cli.objectives.sracl import SRACLObjective
-from sracl_cli.recipe import SRACLSection
-from sracl_cli.semantic.units import UserUnits
+from sracl_cli.data.units import UserUnits
+from sracl_cli.objectives.sracl import SRACLConfig
+from sracl_cli.objectives.sracl_loss import SRACLObjective
+from sracl_cli.training.runtime import SingleProcess
 
 N_ITEMS, N_UNITS, K, L = 30, 12, 3, 5
 
@@ -26,7 +27,7 @@ def _objective(**overrides):
         units=units,
     )
     unit_inputs = rng.integers(1, N_ITEMS + 1, size=(N_UNITS, L))
-    config = SRACLSection(**overrides)
+    config = SRACLConfig(**overrides)
     return SRACLObjective(config, semantic, unit_inputs, np.arange(N_UNITS), hidden=16)
 
 
@@ -59,6 +60,8 @@ def test_bank_mode_uses_stored_states_without_gradient_and_refreshes_anchors():
     batch = _batch()
     loss = objective.inter_user(backbone, batch)
     loss.backward()
+    assert torch.equal(objective.bank, before)  # the step never writes the bank itself ...
+    objective.update_state(SingleProcess(torch.device("cpu")))  # ... the update after the optimizer step does
     assert not torch.equal(objective.bank[:4], before[:4])  # anchors refreshed (new dropout masks)
     assert torch.equal(objective.bank[4:], before[4:])
     assert "bank" in objective.state_dict() and "unit_inputs" not in objective.state_dict()

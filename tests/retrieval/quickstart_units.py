@@ -10,7 +10,7 @@ import numpy as np
 
 from sracl_cli.data.load import load_dataset
 from sracl_cli.recipe import load_recipe
-from sracl_cli.semantic.units import user_units
+from sracl_cli.data.units import user_units
 from sracl_cli.vectors import l2_normalize
 
 REPO = Path(__file__).resolve().parents[2]

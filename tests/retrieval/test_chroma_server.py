@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sracl_cli import registry
+from sracl_cli import kinds, registry
 from sracl_cli.errors import UsageError
-from sracl_cli.recipe import IndexSection
+from sracl_cli.retrieval.stores.chroma import ChromaConfig
 from sracl_cli.retrieval.stores.exact import ExactStore
 
 CHROMA = Path(sys.executable).parent / "chroma"
@@ -55,10 +55,11 @@ def chroma_url(tmp_path_factory):
         server.wait(timeout=30)
 
 
+@pytest.mark.slow
 def test_server_store_matches_exact(chroma_url, tmp_path):
     vectors = np.random.default_rng(3).standard_normal((600, 24)).astype(np.float32)
-    section = IndexSection(url=chroma_url)
-    store = registry.load("vector store", "chroma").open(section, tmp_path, "server-items", "abc")
+    config = ChromaConfig(url=chroma_url)
+    store = registry.load(kinds.VECTOR_STORE, "chroma").open(config, tmp_path, "server-items", "abc")
     store.upsert(np.arange(600), vectors)
     exact = ExactStore()
     exact.upsert(np.arange(600), vectors)
@@ -68,11 +69,11 @@ def test_server_store_matches_exact(chroma_url, tmp_path):
     assert (ids == exact_ids).mean() >= 0.99
     np.testing.assert_allclose(scores, exact_scores, atol=1e-4)
     assert not (tmp_path / "chroma").exists(), "a server store keeps nothing in the run directory"
-    reopened = registry.load("vector store", "chroma").open(section, tmp_path, "server-items", "abc")
+    reopened = registry.load(kinds.VECTOR_STORE, "chroma").open(config, tmp_path, "server-items", "abc")
     assert reopened.count() == 600
 
 
 def test_unreachable_server_is_a_usage_error(tmp_path):
-    section = IndexSection(url=f"http://127.0.0.1:{free_port()}")
+    config = ChromaConfig(url=f"http://127.0.0.1:{free_port()}")
     with pytest.raises(UsageError, match="no Chroma server answers at http://127.0.0.1:"):
-        registry.load("vector store", "chroma").open(section, tmp_path, "x", "y")
+        registry.load(kinds.VECTOR_STORE, "chroma").open(config, tmp_path, "x", "y")

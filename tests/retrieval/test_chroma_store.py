@@ -7,10 +7,9 @@ import numpy as np
 import pytest
 
 from minilm_vectors import title_vectors
-from sracl_cli import registry
-from sracl_cli.recipe import IndexSection
+from sracl_cli import kinds, registry
 from sracl_cli.retrieval.recall import recall_at_k
-from sracl_cli.retrieval.stores.chroma import connect
+from sracl_cli.retrieval.stores.chroma import ChromaConfig, connect
 from sracl_cli.retrieval.stores.exact import ExactStore
 
 N_TITLES = 1000
@@ -22,8 +21,8 @@ def titles(request):
 
 
 def open_chroma(folder, fingerprint="f1", namespace="quick-items", **index):
-    section = IndexSection(**index)
-    return registry.load("vector store", "chroma").open(section, folder, namespace, fingerprint)
+    config = ChromaConfig(**index)
+    return registry.load(kinds.VECTOR_STORE, "chroma").open(config, folder, namespace, fingerprint)
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +33,7 @@ def filled(tmp_path_factory, titles):
     return folder, store
 
 
+@pytest.mark.slow
 def test_same_top10_as_exact(filled, titles):
     _, store = filled
     exact = ExactStore()
@@ -47,6 +47,7 @@ def test_same_top10_as_exact(filled, titles):
     np.testing.assert_allclose(scores[:, :3], exact_scores[:, :3], atol=1e-3)  # cosine similarity, best first
 
 
+@pytest.mark.slow
 def test_same_vectors_reuse_the_collection(filled):
     folder, store = filled
     again = open_chroma(folder, hnsw_search_ef=64)
@@ -54,13 +55,14 @@ def test_same_vectors_reuse_the_collection(filled):
     assert again._collection.configuration_json["hnsw"]["ef_search"] == 64
 
 
+@pytest.mark.slow
 def test_new_vectors_get_a_new_collection_and_outdated_ones_go(tmp_path, titles):
     first = open_chroma(tmp_path, fingerprint="aaa")
     first.upsert(np.arange(1, 11), titles[:10])
     other_namespace = open_chroma(tmp_path, fingerprint="aaa", namespace="quick-units")
     second = open_chroma(tmp_path, fingerprint="bbb")
     assert second.name != first.name and second.count() == 0
-    client = connect(IndexSection(), tmp_path / "chroma")
+    client = connect(ChromaConfig(), tmp_path / "chroma")
     assert sorted(c.name for c in client.list_collections()) == sorted([second.name, other_namespace.name])
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sracl_cli import registry
-from sracl_cli.recipe import IndexSection
+from sracl_cli import kinds, registry
 from sracl_cli.retrieval.stores import exact
-from sracl_cli.retrieval.stores.exact import ExactStore, query_block_rows
+from sracl_cli.retrieval.stores.exact import ExactConfig, ExactStore, query_block_rows
 from sracl_cli.retrieval.stores.protocol import MISSING, VectorStore
 
 
@@ -41,7 +40,7 @@ def test_queries_are_scored_in_bounded_blocks(monkeypatch):
 
 def test_matches_numpy_cosine_top_k():
     vectors, queries = random_vectors(500), random_vectors(40, seed=1)
-    store = registry.load("vector store", "exact").open(IndexSection(store="exact"), None, "test", "x")
+    store = registry.load(kinds.VECTOR_STORE, "exact").open(ExactConfig(), None, "test", "x")
     assert isinstance(store, VectorStore)
     store.upsert(np.arange(1000, 1500), vectors)
     ids, scores = store.query(queries, 10)

@@ -12,7 +12,7 @@ from quickstart_units import REPO, quickstart
 from sracl_cli.errors import UsageError
 from sracl_cli.recipe import load_recipe
 from sracl_cli.retrieval.stage import run_index
-from sracl_cli.semantic.units_io import load_units, save_units
+from sracl_cli.data.units_io import load_units, save_units
 
 
 def write_embed_artifacts(run_dir):
@@ -64,6 +64,7 @@ def test_exact_store_writes_tables_and_manifest(tmp_path):
     assert not (index / "chroma").exists()
 
 
+@pytest.mark.slow
 def test_chroma_store_agrees_with_exact_and_reports_recall(tmp_path):
     write_embed_artifacts(tmp_path)
     facts, printed = run(tmp_path, "index.recall_sample=300")
@@ -76,6 +77,7 @@ def test_chroma_store_agrees_with_exact_and_reports_recall(tmp_path):
     assert units.in_train_pool[chroma_users].all()
 
 
+@pytest.mark.slow
 def test_low_recall_warns(tmp_path):
     write_embed_artifacts(tmp_path)
     facts, printed = run(tmp_path, "index.hnsw_m=2", "index.hnsw_construction_ef=2", "index.hnsw_search_ef=1",
@@ -96,6 +98,7 @@ def test_mismatched_embeddings_are_a_usage_error(tmp_path):
         run(tmp_path, 'index.store="exact"')
 
 
+@pytest.mark.slow
 def test_rerun_reuses_the_filled_chroma_collections(tmp_path, monkeypatch):
     from sracl_cli.retrieval.stores.chroma import ChromaStore
 

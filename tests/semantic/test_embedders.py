@@ -9,11 +9,10 @@ import numpy as np
 import pytest
 
 from minilm_vectors import minilm, quickstart_titles
-from sracl_cli import registry
+from sracl_cli import kinds, registry
 from sracl_cli.errors import UsageError
-from sracl_cli.recipe import EmbeddingSection
 from sracl_cli.semantic.embedders.protocol import Embedder, EmbedderSpec
-from sracl_cli.semantic.embedders.sbert import local_model_folder
+from sracl_cli.semantic.embedders.sbert import SentenceTransformersConfig, local_model_folder
 
 
 @pytest.fixture(scope="module")
@@ -28,9 +27,9 @@ def wig_sample():
 
 def test_entry_points_import_without_heavy_libraries():
     code = (
-        "import sys; from sracl_cli import registry\n"
-        "for name in ('sentence-transformers', 'litellm'): registry.load('embedder', name)\n"
-        "for name in ('chroma', 'exact'): registry.load('vector store', name)\n"
+        "import sys; from sracl_cli import kinds, registry\n"
+        "for name in ('sentence-transformers', 'litellm'): registry.load(kinds.EMBEDDER, name)\n"
+        "for name in ('chroma', 'exact'): registry.load(kinds.VECTOR_STORE, name)\n"
         "heavy = [m for m in ('torch', 'sentence_transformers', 'litellm', 'chromadb') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
     )
@@ -38,8 +37,8 @@ def test_entry_points_import_without_heavy_libraries():
 
 
 def test_packaged_minilm_gives_unit_vectors_of_dim_384(wig_sample):
-    spec = registry.load("embedder", "sentence-transformers")
-    assert isinstance(spec, EmbedderSpec)
+    spec = registry.load(kinds.EMBEDDER, "sentence-transformers")
+    assert isinstance(spec, EmbedderSpec) and spec.config_model is SentenceTransformersConfig
     embedder = minilm()
     assert isinstance(embedder, Embedder)
     assert embedder.dim == 384
@@ -49,6 +48,7 @@ def test_packaged_minilm_gives_unit_vectors_of_dim_384(wig_sample):
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_wig_titles_are_nearest_to_other_wig_titles(wig_sample):
     wigs, others = wig_sample
     vectors = minilm().embed(wigs + others, batch_size=64)
@@ -67,7 +67,7 @@ def test_order_and_batching_do_not_change_the_vectors(wig_sample):
 
 def test_progress_reports_every_text():
     done = []
-    embedder = registry.load("embedder", "sentence-transformers").build(EmbeddingSection(), done.append)
+    embedder = registry.load(kinds.EMBEDDER, "sentence-transformers").build(SentenceTransformersConfig(), done.append)
     embedder.embed([f"title {i}" for i in range(7)], batch_size=3)
     assert done == [3, 3, 1]
 
@@ -89,9 +89,9 @@ def test_unknown_packaged_model_is_a_usage_error():
 
 def test_missing_model_is_a_usage_error(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    section = EmbeddingSection(model="no-such-org/no-such-model")
+    config = SentenceTransformersConfig(model="no-such-org/no-such-model")
     with pytest.raises(UsageError, match="cannot load 'no-such-org/no-such-model'"):
-        registry.load("embedder", "sentence-transformers").build(section, None)
+        registry.load(kinds.EMBEDDER, "sentence-transformers").build(config, None)
 
 
 def test_cuda_without_a_gpu_is_a_usage_error():
@@ -100,4 +100,5 @@ def test_cuda_without_a_gpu_is_a_usage_error():
     if torch.cuda.is_available():
         pytest.skip("this machine has a GPU")
     with pytest.raises(UsageError, match="embedding.device: 'cuda', but torch sees no CUDA device"):
-        registry.load("embedder", "sentence-transformers").build(EmbeddingSection(device="cuda"), None)
+        spec = registry.load(kinds.EMBEDDER, "sentence-transformers")
+        spec.build(SentenceTransformersConfig(device="cuda"), None)

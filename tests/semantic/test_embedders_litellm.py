@@ -10,9 +10,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import numpy as np
 import pytest
 
-from sracl_cli import registry
+from sracl_cli import kinds, registry
 from sracl_cli.errors import RunFailure, UsageError
-from sracl_cli.recipe import EmbeddingSection
+from sracl_cli.semantic.embedders.litellm_api import LiteLLMEmbedderConfig
 
 DIM = 8
 
@@ -78,8 +78,8 @@ def server():
 
 
 def embedder(server, progress=None, **keys):
-    section = EmbeddingSection(embedder="litellm", model="openai/local-embedder", api_base=server.api_base, **keys)
-    return registry.load("embedder", "litellm").build(section, progress)
+    config = LiteLLMEmbedderConfig(model="openai/local-embedder", api_base=server.api_base, **keys)
+    return registry.load(kinds.EMBEDDER, "litellm").build(config, progress)
 
 
 def test_vectors_come_back_normalised_in_input_order(server, monkeypatch):

@@ -24,6 +24,8 @@ from sracl_cli.semantic.prompts import build_prompts
 from sracl_cli.semantic.providers import retry
 from sracl_cli.semantic.providers.protocol import Request
 
+pytestmark = pytest.mark.slow  # all but one test run generate_texts against a local LLM server
+
 CHILD = """
 import sys
 from rich.console import Console
@@ -84,7 +86,7 @@ def assert_key_in_no_file(folder: Path, key: str) -> None:
 
 
 def run_provider(recipe, n_requests: int):
-    provider = load_provider(recipe.config.llm)
+    provider = load_provider(recipe)
     requests = [Request(str(i), [{"role": "user", "content": f"prompt {i}"}]) for i in range(n_requests)]
 
     async def collect():
@@ -179,7 +181,7 @@ def test_failures_are_kept_apart_and_retried_next_run(tmp_path, api_key):
         assert all(row[2] == 2 for row in table(recipe, "failures"))  # first try + one retry
         message = str(info.value)
         assert message.startswith(f"{len(failed)} of {len(failed) + len(answered)} LLM calls failed")
-        assert "running again asks only for the missing ones" in message
+        assert "running again asks only for the missing ones" in message and "after 2 attempts:" in message
         assert "[redacted]" in table(recipe, "failures")[0][1] and api_key not in message
 
         server.fail_marked = False

@@ -7,7 +7,7 @@ import io
 from rich.console import Console
 from semantic_helpers import cut_quickstart, data_section, write_recipe
 
-from sracl_cli import registry
+from sracl_cli import kinds, registry
 from sracl_cli.data.load import load_dataset
 from sracl_cli.recipe import load_recipe
 from sracl_cli.semantic.generate import generate_texts
@@ -35,10 +35,10 @@ def test_both_providers_are_registered_and_import_without_litellm():
 
     code = (
         "import sys\n"
-        "from sracl_cli import registry\n"
-        "specs = [registry.load('llm provider', n) for n in ('passthrough', 'litellm')]\n"
+        "from sracl_cli import kinds, registry\n"
+        "specs = [registry.load(kinds.LLM_PROVIDER, n) for n in ('passthrough', 'litellm')]\n"
         "assert [s.generates for s in specs] == [False, True]\n"
         "assert 'litellm' not in sys.modules, 'litellm imported too early'\n"
     )
-    assert sorted(registry.discover("llm provider")) == ["litellm", "passthrough"]
+    assert sorted(registry.discover(kinds.LLM_PROVIDER)) == ["litellm", "passthrough"]
     subprocess.run([sys.executable, "-c", code], check=True)

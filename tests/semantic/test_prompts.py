@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -163,13 +162,10 @@ def test_unknown_item_field_is_a_usage_error(tmp_path):
         build_prompts(recipe, data)
 
 
-def test_full_beauty_prompt_counts_and_context_speed(shared_data):
+def test_full_beauty_prompt_counts(shared_data):
+    # Their time: bench/prompts.py.
     recipe, data = recipe_and_data(REPO / "recipes" / "beauty.toml")
-    started = time.perf_counter()
     contexts = sample_contexts(data, 5, 11, 2024)
-    assert time.perf_counter() - started < 5
     assert contexts.item_offsets[-1] == len(contexts.start) <= 5 * data.n_items
-    started = time.perf_counter()
     prompts = build_prompts(recipe, data)
-    assert time.perf_counter() - started < 15
     assert (len(prompts.items), len(prompts.users)) == (12_101, 176_139)

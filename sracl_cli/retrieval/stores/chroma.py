@@ -3,26 +3,35 @@
 Collections hold only our vectors (`embedding_function=None`: Chroma's default function would download a
 model), in cosine space, with the recipe's HNSW settings fixed at creation. A collection is named after
 the namespace, the vectors' fingerprint and the creation-time HNSW settings, so rebuilding with the same
-vectors reuses it; other collections of the same namespace are outdated and dropped.
+vectors reuses it; other collections of the same namespace are outdated and dropped. The store's keys in
+the recipe's [index] section (url, HNSW settings) are `ChromaConfig`'s.
 """
 
 from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 
 from sracl_cli.errors import UsageError
 from sracl_cli.retrieval.stores.protocol import MISSING, StoreSpec
 
-if TYPE_CHECKING:
-    from sracl_cli.recipe import IndexSection
-
 MAX_UPSERT_BATCH = 5461  # Chroma's own limit for an embedded store (SQLite's variable limit)
 QUERY_BATCH = 1000
+
+
+class ChromaConfig(BaseModel):
+    """The `chroma` store's keys of the recipe's [index] section."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = Field(None, description="Chroma server URL; default: embedded store in the run directory")
+    hnsw_m: int = Field(32, gt=0)
+    hnsw_construction_ef: int = Field(200, gt=0)
+    hnsw_search_ef: int = Field(200, gt=0)
 
 
 class ChromaStore:
@@ -70,66 +79,70 @@ def fill_rows(ids: np.ndarray, scores: np.ndarray, result) -> None:
         scores[row, : len(row_distances)] = 1.0 - np.asarray(row_distances, dtype=np.float32)
 
 
-def connect(section: IndexSection, folder: Path):
+def connect(config: ChromaConfig, folder: Path):
     import chromadb
     from chromadb.config import Settings
 
     # Chroma calls a collection without an embedding function "legacy"; having none is the point here.
     warnings.filterwarnings("ignore", message="legacy embedding function config", category=DeprecationWarning)
     settings = Settings(anonymized_telemetry=False)
-    if section.url is None:
+    if config.url is None:
         folder.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(folder), settings=settings)
-    url = urlparse(section.url if "://" in section.url else f"http://{section.url}")
+    url = urlparse(config.url if "://" in config.url else f"http://{config.url}")
     if not url.hostname:
-        raise UsageError(f"index.url: expected http://HOST:PORT, got '{section.url}'")
+        raise UsageError(f"index.url: expected http://HOST:PORT, got '{config.url}'")
     ssl = url.scheme == "https"
     try:
         port = url.port or (443 if ssl else 8000)
         client = chromadb.HttpClient(host=url.hostname, port=port, ssl=ssl, settings=settings)
         client.heartbeat()
     except Exception as error:  # chromadb reports a missing server as ValueError, httpx errors, ...
-        raise UsageError(f"index.url: no Chroma server answers at {section.url}: {error}") from None
+        raise UsageError(f"index.url: no Chroma server answers at {config.url}: {error}") from None
     return client
 
 
-def collection_name(section: IndexSection, namespace: str, fingerprint: str) -> str:
-    return f"{namespace_prefix(namespace)}{fingerprint}-m{section.hnsw_m}-c{section.hnsw_construction_ef}"
+def collection_name(config: ChromaConfig, namespace: str, fingerprint: str) -> str:
+    return f"{namespace_prefix(namespace)}{fingerprint}-m{config.hnsw_m}-c{config.hnsw_construction_ef}"
 
 
 def namespace_prefix(namespace: str) -> str:
     return f"sracl-{namespace}-"  # Chroma names must start with a letter or digit
 
 
-def hnsw_configuration(section: IndexSection) -> dict:
+def hnsw_configuration(config: ChromaConfig) -> dict:
     return {
         "hnsw": {
             "space": "cosine",
-            "max_neighbors": section.hnsw_m,
-            "ef_construction": section.hnsw_construction_ef,
-            "ef_search": section.hnsw_search_ef,
+            "max_neighbors": config.hnsw_m,
+            "ef_construction": config.hnsw_construction_ef,
+            "ef_search": config.hnsw_search_ef,
         }
     }
 
 
-def open_collection(client, section: IndexSection, namespace: str, fingerprint: str):
-    wanted = collection_name(section, namespace, fingerprint)
+def open_collection(client, config: ChromaConfig, namespace: str, fingerprint: str):
+    wanted = collection_name(config, namespace, fingerprint)
     for existing in client.list_collections():
         if existing.name.startswith(namespace_prefix(namespace)) and existing.name != wanted:
             client.delete_collection(existing.name)
     collection = client.get_or_create_collection(
-        wanted, configuration=hnsw_configuration(section), embedding_function=None
+        wanted, configuration=hnsw_configuration(config), embedding_function=None
     )
     # ef_search is a query-time setting: a reused collection takes the recipe's current value.
-    if (collection.configuration_json.get("hnsw") or {}).get("ef_search") != section.hnsw_search_ef:
-        collection.modify(configuration={"hnsw": {"ef_search": section.hnsw_search_ef}})
+    if (collection.configuration_json.get("hnsw") or {}).get("ef_search") != config.hnsw_search_ef:
+        collection.modify(configuration={"hnsw": {"ef_search": config.hnsw_search_ef}})
     return collection
 
 
-def open_store(section: IndexSection, folder: Path, namespace: str, fingerprint: str) -> ChromaStore:
-    client = connect(section, folder / "chroma")
-    collection = open_collection(client, section, namespace, fingerprint)
+def open_store(config: ChromaConfig, folder: Path, namespace: str, fingerprint: str) -> ChromaStore:
+    client = connect(config, folder / "chroma")
+    collection = open_collection(client, config, namespace, fingerprint)
     return ChromaStore(collection, min(MAX_UPSERT_BATCH, client.get_max_batch_size()))
 
 
-SPEC = StoreSpec(open=open_store)
+SPEC = StoreSpec(
+    config_model=ChromaConfig,
+    open=open_store,
+    description="Chroma HNSW collections, embedded in the run directory or on a Chroma server (url)",
+)

@@ -7,15 +7,12 @@ an n x n similarity matrix is never built.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict
 
 from sracl_cli.retrieval.stores.protocol import MISSING, StoreSpec
 from sracl_cli.vectors import l2_normalize
-
-if TYPE_CHECKING:
-    from sracl_cli.recipe import IndexSection
 
 SCORE_BUDGET = 1 << 26  # floats in one block of scores: 256 MiB
 MAX_BLOCK_ROWS = 4096
@@ -24,6 +21,12 @@ MAX_BLOCK_ROWS = 4096
 def query_block_rows(n_stored: int) -> int:
     """How many queries to score at once against `n_stored` vectors."""
     return max(1, min(MAX_BLOCK_ROWS, SCORE_BUDGET // max(n_stored, 1)))
+
+
+class ExactConfig(BaseModel):
+    """No keys of its own: any key in [index] besides sracl's core ones is an error."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class ExactStore:
@@ -65,8 +68,13 @@ class ExactStore:
         return ids, scores
 
 
-def open_store(section: IndexSection, folder: Path, namespace: str, fingerprint: str) -> ExactStore:
+def open_store(config: ExactConfig, folder: Path, namespace: str, fingerprint: str) -> ExactStore:
     return ExactStore()
 
 
-SPEC = StoreSpec(open=open_store, exact=True)
+SPEC = StoreSpec(
+    config_model=ExactConfig,
+    open=open_store,
+    exact=True,
+    description="brute-force cosine top-k with torch, in memory (no recall check needed)",
+)

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from sracl_cli.recipe import IndexSection
+from sracl_cli.registry import ConfigT, PluginSpec
 
 MISSING = -1
 """The id in a query result row where a store found fewer than k vectors."""
@@ -27,16 +26,18 @@ class VectorStore(Protocol):
     def count(self) -> int: ...
 
 
-@dataclass(frozen=True)
-class StoreSpec:
-    """`open(section, folder, namespace, fingerprint)` returns a VectorStore.
+@dataclass(frozen=True, kw_only=True)
+class StoreSpec(PluginSpec[ConfigT]):
+    """`open(config, folder, namespace, fingerprint)` returns a VectorStore.
 
+    `config` is the store's own keys of the recipe's [index] section, validated by `config_model` (the core
+    keys `store`, `k`, `pool`, ... stay sracl's and never reach the store).
     `folder` is where an embedded store may persist itself; `namespace` names what is stored (e.g.
     `beauty-items`); `fingerprint` identifies the exact vectors, so a persistent store can hand back an
     already filled collection for the same vectors (check `count()`) and drop outdated ones of the namespace.
     Heavy libraries are imported inside `open`, never at entry-point load.
     """
 
-    open: Callable[[IndexSection, Path, str, str], VectorStore]
+    open: Callable[[ConfigT, Path, str, str], VectorStore]
     exact: bool = False  # an exact store needs no recall check
 

@@ -1,7 +1,8 @@
 """The `litellm` embedder: a hosted or local OpenAI-compatible embedding endpoint through LiteLLM.
 
-`embedding.model` is a LiteLLM model string (`openai/text-embedding-3-small`, or `openai/<name>` with
-`embedding.api_base` for a local OpenAI-compatible server). Keys follow the `litellm` LLM provider: read
+Its keys in the recipe's [embedding] section are `LiteLLMEmbedderConfig`'s. `embedding.model` is a LiteLLM
+model string (`openai/text-embedding-3-small`, or `openai/<name>` with `embedding.api_base` for a local
+OpenAI-compatible server). Keys are handled as for the `litellm` LLM provider (`litellm_common.py`): read
 from the environment variable named by `embedding.api_key_env` (never from the recipe) and cut out of
 error texts; without it, a recipe with `api_base` sends a placeholder key (local servers ignore it) and
 one without leaves credentials to LiteLLM's own lookup for that provider.
@@ -9,26 +10,31 @@ one without leaves credentials to LiteLLM's own lookup for that provider.
 
 from __future__ import annotations
 
-import os
-from typing import TYPE_CHECKING
-
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 
-from sracl_cli.errors import RunFailure, UsageError
+from sracl_cli.errors import RunFailure
 from sracl_cli.semantic.embedders.protocol import EmbedderSpec, Progress, in_batches
-from sracl_cli.semantic.providers.litellm_provider import LOCAL_SERVER_KEY, redact
+from sracl_cli.semantic.litellm_common import ApiKeyEnv, quiet_litellm, read_api_key, redact
 from sracl_cli.vectors import l2_normalize
-
-if TYPE_CHECKING:
-    from sracl_cli.recipe import EmbeddingSection
 
 DIM_PROBE_TEXT = "dimension probe"
 
 
+class LiteLLMEmbedderConfig(BaseModel):
+    """The `litellm` embedder's keys of the recipe's [embedding] section."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field(description="LiteLLM embedding model string, e.g. openai/text-embedding-3-small")
+    api_base: str | None = Field(None, description="base URL of an OpenAI-compatible embedding server")
+    api_key_env: ApiKeyEnv = None
+
+
 class LiteLLMEmbedder:
-    def __init__(self, section: EmbeddingSection, api_key: str | None, progress: Progress | None):
-        self.name = section.model
-        self._section = section
+    def __init__(self, config: LiteLLMEmbedderConfig, api_key: str | None, progress: Progress | None):
+        self.name = config.model
+        self._config = config
         self._api_key = api_key
         self._progress = progress
         self._dim: int | None = None
@@ -47,33 +53,25 @@ class LiteLLMEmbedder:
         return vectors
 
     def _request(self, batch: list[str]) -> np.ndarray:
-        from sracl_cli.semantic.providers.litellm_setup import quiet_litellm
-
         litellm = quiet_litellm()
+        model, api_base = self._config.model, self._config.api_base
         try:
-            response = litellm.embedding(
-                model=self._section.model, input=batch, api_base=self._section.api_base, api_key=self._api_key
-            )
+            response = litellm.embedding(model=model, input=batch, api_base=api_base, api_key=self._api_key)
         except Exception as error:  # litellm maps every provider's failure onto its own exception types
             reason = redact(f"{type(error).__name__}: {error}", self._api_key)
-            raise RunFailure(f"embedding request to {self._section.model} failed: {reason}") from None
+            raise RunFailure(f"embedding request to {model} failed: {reason}") from None
         rows = sorted(response.data, key=lambda row: row["index"])
         if len(rows) != len(batch):
-            raise RunFailure(f"{self._section.model} returned {len(rows)} embeddings for {len(batch)} texts")
+            raise RunFailure(f"{model} returned {len(rows)} embeddings for {len(batch)} texts")
         return l2_normalize(np.asarray([row["embedding"] for row in rows], dtype=np.float32))
 
 
-def api_key_from_env(section: EmbeddingSection) -> str | None:
-    if section.api_key_env is None:
-        return LOCAL_SERVER_KEY if section.api_base else None
-    key = os.environ.get(section.api_key_env, "").strip()
-    if not key:
-        raise UsageError(f"embedding.api_key_env: environment variable {section.api_key_env} is not set")
-    return key
+def build(config: LiteLLMEmbedderConfig, progress: Progress | None = None) -> LiteLLMEmbedder:
+    return LiteLLMEmbedder(config, read_api_key("embedding", config.api_key_env, config.api_base), progress)
 
 
-def build(section: EmbeddingSection, progress: Progress | None = None) -> LiteLLMEmbedder:
-    return LiteLLMEmbedder(section, api_key_from_env(section), progress)
-
-
-SPEC = EmbedderSpec(build=build)
+SPEC = EmbedderSpec(
+    config_model=LiteLLMEmbedderConfig,
+    build=build,
+    description="a hosted or local OpenAI-compatible embedding endpoint through LiteLLM",
+)

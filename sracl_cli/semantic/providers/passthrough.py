@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
 from sracl_cli.semantic.providers.protocol import ProviderSpec, Request, Result
+
+
+class PassthroughConfig(BaseModel):
+    """No keys of its own: any key in [llm] besides sracl's core ones is an error."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class PassthroughProvider:
@@ -21,8 +29,9 @@ class PassthroughProvider:
 
 
 SPEC = ProviderSpec(
-    build=lambda llm: PassthroughProvider(),
-    identity=lambda llm: PassthroughProvider().identity(),
+    config_model=PassthroughConfig,
+    build=lambda config: PassthroughProvider(),
+    identity=lambda config: PassthroughProvider().identity(),
     generates=False,
     description="the prompt's user message itself, no LLM",
 )

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
-if TYPE_CHECKING:
-    from sracl_cli.recipe import LLMSection
+from sracl_cli.registry import ConfigT, PluginSpec
 
 
 class Request(NamedTuple):
@@ -50,18 +49,19 @@ class LLMProvider(Protocol):
         """One Result per request, in completion order."""
 
 
-@dataclass(frozen=True)
-class ProviderSpec:
+@dataclass(frozen=True, kw_only=True)
+class ProviderSpec(PluginSpec[ConfigT]):
     """What a `sracl.llm_providers` entry point provides.
 
-    `build(llm_section)` returns an LLMProvider; it may raise UsageError (e.g. a missing API key variable).
-    `identity(llm_section)` is what the built provider's `identity()` returns, available without building it
-    (no key needed), and `generates` its `generates`: a dry run uses both. The module holding the spec must
-    import without the provider's client library, so that `sracl validate` and `sracl plugins` stay fast;
-    import it inside `build`.
+    `config` below is the provider's own keys of the recipe's [llm] section, validated by `config_model`.
+    `build(config)` returns an LLMProvider; it may raise UsageError (e.g. a missing API key variable).
+    `identity(config)` is what the built provider's `identity()` returns, available without building it
+    (no key needed), and `generates` its `generates`: a dry run uses both (it counts tokens for and prices
+    `identity["model"]` as a LiteLLM model string, and bounds replies by `identity["max_tokens"]`, where the
+    identity has them). The module holding the spec must import without the provider's client library, so
+    that `sracl validate` and `sracl plugins` stay fast; import it inside `build`.
     """
 
-    build: Callable[[LLMSection], LLMProvider]
-    identity: Callable[[LLMSection], dict[str, Any]]
+    build: Callable[[ConfigT], LLMProvider]
+    identity: Callable[[ConfigT], dict[str, Any]]
     generates: bool
-    description: str

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from sracl_cli.artifacts import write_atomic
-from sracl_cli.semantic.units import UserUnits
+from sracl_cli.data.units import UserUnits
 
 ARRAYS = ("user", "start", "end", "in_train_pool")
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from sracl_cli.errors import UsageError
-from sracl_cli.training.checkpoint import load_state, save_state
+from sracl_cli.checkpoint import load_state, save_state
 
 
 def test_round_trip(tmp_path):

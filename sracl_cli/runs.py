@@ -1,5 +1,6 @@
-"""`train.seeds`: one run per seed under `seeds/seed-<n>/`, then `summary.json` with mean ± std per metric.
+"""A recipe's runs, above training and evaluation: one run, or one per seed of `train.seeds`.
 
+With `train.seeds`: one run per seed under `seeds/seed-<n>/`, then `summary.json` with mean ± std per metric.
 Each seed run is `train_experiment` on the recipe with `train.seed = n`, so it produces exactly what a single
 run with that seed would; only its train/ and eval/ folders move. The data is loaded once and shared.
 """
@@ -13,13 +14,35 @@ from pathlib import Path
 import numpy as np
 from rich.console import Console
 
+from sracl_cli import layout
 from sracl_cli.artifacts import write_json
+from sracl_cli.checkpoint import load_state
+from sracl_cli.devices import pick_device
 from sracl_cli.errors import UsageError
 from sracl_cli.evaluation.report import summary_table
-from sracl_cli.experiment import Experiment, write_resolved_recipe
-from sracl_cli.training.stage import train_experiment
+from sracl_cli.evaluation.stage import evaluate_checkpoint, run_eval
+from sracl_cli.experiment import Experiment
+from sracl_cli.manifests import write_resolved_recipe
+from sracl_cli.recipe import Recipe
+from sracl_cli.training.stage import print_data_summary, train_experiment
 
-SUMMARY_FILE = "summary.json"
+
+def train_recipe(recipe: Recipe, console: Console, resume: bool = False) -> dict[str, float]:
+    """`sracl train`: the recipe's run, or every seed of `train.seeds`; returns the test metrics (means)."""
+    exp = Experiment.from_recipe(recipe)  # bad data fails here, before anything is written
+    print_data_summary(exp, console)
+    if recipe.config.train.seeds:
+        return train_seeds(exp, console, resume)
+    return train_experiment(exp, console, resume)
+
+
+def evaluate_recipe(recipe: Recipe, console: Console) -> dict[str, float]:
+    """`sracl eval`: re-evaluate the run's checkpoint, or every seed's (then rewrite summary.json)."""
+    exp = Experiment.from_recipe(recipe)
+    device = pick_device(recipe.config.train.device)
+    if recipe.config.train.seeds:
+        return evaluate_seeds(exp, device, console)
+    return run_eval(exp, device, console)
 
 
 def train_seeds(exp: Experiment, console: Console, resume: bool = False) -> dict[str, float]:
@@ -33,12 +56,10 @@ def train_seeds(exp: Experiment, console: Console, resume: bool = False) -> dict
 
 def evaluate_seeds(exp: Experiment, device, console: Console) -> dict[str, float]:
     """`sracl eval` of a seeds recipe: re-evaluate every seed's checkpoint, then rewrite summary.json."""
-    from sracl_cli.evaluation.stage import evaluate_checkpoint
-    from sracl_cli.training.checkpoint import load_state
-
     runs = seed_runs(exp)
-    states = {seed: load_state(run.train_dir / "model.pt") for seed, run in runs.items()}  # all present, or exit 2
+    states = {seed: load_state(run.train_dir / layout.MODEL) for seed, run in runs.items()}  # all present, or exit 2
     write_resolved_recipe(exp.recipe)
+
     def evaluate(run: Experiment) -> dict[str, float]:
         return evaluate_checkpoint(run, device, console, states[run.recipe.config.train.seed])
 
@@ -55,7 +76,7 @@ def _over_seeds(exp: Experiment, runs: dict[int, Experiment], console: Console, 
         console.rule(f"seed {seed} ({position}/{len(runs)})")
         results[seed] = per_seed(run)
     summary = summarize(results)
-    write_json(exp.run_dir / SUMMARY_FILE, {"name": exp.recipe.name, **summary})
+    write_json(exp.run_dir / layout.SUMMARY, {"name": exp.recipe.name, **summary})
     title = f"{exp.recipe.name}: test, mean ± std over {len(runs)} seeds"
     console.print(summary_table(summary["metrics"], exp.recipe.config.eval.ks, title))
     return {name: stats["mean"] for name, stats in summary["metrics"].items()}
@@ -65,11 +86,7 @@ def seed_experiment(exp: Experiment, seed: int) -> Experiment:
     """`exp` as a single run with `train.seed = seed`, writing under `seeds/seed-<seed>/` of the run directory."""
     train = exp.recipe.config.train.model_copy(update={"seed": seed, "seeds": None})
     recipe = dataclasses.replace(exp.recipe, config=exp.recipe.config.model_copy(update={"train": train}))
-    return Experiment(recipe, exp.data, exp.split, out_dir=seed_dir(exp.run_dir, seed))
-
-
-def seed_dir(run_dir: Path, seed: int) -> Path:
-    return run_dir / "seeds" / f"seed-{seed}"
+    return Experiment(recipe, exp.data, exp.split, out_dir=layout.seed_dir(exp.run_dir, seed))
 
 
 def summarize(results: dict[int, dict[str, float]]) -> dict:
@@ -84,7 +101,7 @@ def summarize(results: dict[int, dict[str, float]]) -> dict:
 
 
 def _train_seed(run: Experiment, console: Console, resume: bool) -> dict[str, float]:
-    metrics_file = run.eval_dir / "metrics.json"
+    metrics_file = run.eval_dir / layout.METRICS
     if resume and metrics_file.exists():
         console.print(f"finished earlier, skipped ({metrics_file})")
         return json.loads(metrics_file.read_text(encoding="utf-8"))["metrics"]
@@ -92,12 +109,12 @@ def _train_seed(run: Experiment, console: Console, resume: bool) -> dict[str, fl
 
 
 def _has_checkpoint(run: Experiment) -> bool:
-    return (run.train_dir / "checkpoint.pt").exists()
+    return (run.train_dir / layout.CHECKPOINT).exists()
 
 
 def _require_something_to_resume(run_dir: Path, runs) -> None:
-    if not any(_has_checkpoint(run) or (run.eval_dir / "metrics.json").exists() for run in runs):
-        raise UsageError(f"{run_dir / 'seeds'}: nothing to resume (no seed has a checkpoint); run without --resume")
+    if not any(_has_checkpoint(run) or (run.eval_dir / layout.METRICS).exists() for run in runs):
+        raise UsageError(f"{run_dir / layout.SEEDS_DIR}: nothing to resume (no seed has a checkpoint); run without --resume")
 
 
 def _distinct(seeds: list[int]) -> list[int]:
