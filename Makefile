@@ -16,8 +16,8 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(BIN)/pip install -e .
 	touch $@
 
-$(VENV)/.test-installed: $(VENV)/.installed plugins/sracl-example-backbone/pyproject.toml
-	$(BIN)/pip install -e ".[test]" -e plugins/sracl-example-backbone
+$(VENV)/.test-installed: $(VENV)/.installed plugins/sracl-example-backbone/pyproject.toml plugins/sracl-example-objective/pyproject.toml
+	$(BIN)/pip install -e ".[test]" -e plugins/sracl-example-backbone -e plugins/sracl-example-objective
 	touch $@
 
 $(VENV)/.dev-installed: $(VENV)/.installed pyproject.toml

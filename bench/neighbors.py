@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common import common_arguments, QUICK_OVERRIDES, QUICKSTART, REPO, PeakMemory, make_table, save_results
+from common import QUICK_OVERRIDES, QUICKSTART, REPO, PeakMemory, common_arguments, make_table, save_results
 
 K = 10
 
@@ -29,10 +29,10 @@ K = 10
 def proxy_unit_vectors(recipe_path: Path, overrides: list[str]) -> np.ndarray:
     """Every prefix unit as the normalised mean of its items' MiniLM title vectors (bf16 MiniLM, as packaged)."""
     from sracl_cli.data.load import load_dataset
+    from sracl_cli.data.units import user_units
     from sracl_cli.recipe import load_recipe
     from sracl_cli.semantic.embedders.progress import EmbeddingProgress
     from sracl_cli.semantic.embedders.sbert import build
-    from sracl_cli.data.units import user_units
     from sracl_cli.vectors import l2_normalize
 
     recipe = load_recipe(recipe_path, overrides + ["embedding.dtype=bfloat16"])

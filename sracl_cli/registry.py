@@ -8,8 +8,10 @@ and a name offered by two distributions is refused with both named (nothing sile
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.metadata as metadata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -105,21 +107,33 @@ class PluginImportError(PluginError):
 
 def discover(kind: Kind[Any]) -> dict[str, Plugin]:
     """All entry points of one kind, by name; a distribution seen twice on sys.path counts once."""
-    found: dict[str, Plugin] = {}
+    found = _scan(metadata.distributions).get(kind.group, {})
+    return {name: Plugin(kind, name, *entry) for name, entry in sorted(found.items())}
+
+
+EntryRow = tuple[str, str, str, metadata.EntryPoint, list[str]]  # target, distribution, version, entry point, also_in
+
+
+@functools.lru_cache(maxsize=4)
+def _scan(distributions: Callable[[], Iterable[metadata.Distribution]]) -> dict[str, dict[str, EntryRow]]:
+    """Every sracl entry point of every installed distribution, read once per process (the scan of all
+    installed distributions is what costs: a new `distributions` provider, as in tests, scans again)."""
+    found: dict[str, dict[str, EntryRow]] = {}
     seen_distributions: set[str] = set()
-    for dist in metadata.distributions():
+    for dist in distributions():
         dist_name = dist.metadata["Name"] or "?"
         if dist_name in seen_distributions:
             continue
         seen_distributions.add(dist_name)
         for ep in dist.entry_points:
-            if ep.group != kind.group:
+            if not ep.group.startswith("sracl."):
                 continue
-            if ep.name in found:
-                found[ep.name].also_in.append(dist_name)
+            group = found.setdefault(ep.group, {})
+            if ep.name in group:
+                group[ep.name][4].append(dist_name)
             else:
-                found[ep.name] = Plugin(kind, ep.name, ep.value, dist_name, dist.version, ep)
-    return dict(sorted(found.items()))
+                group[ep.name] = (ep.value, dist_name, dist.version, ep, [])
+    return found
 
 
 def load(kind: Kind[SpecT], name: str) -> SpecT:

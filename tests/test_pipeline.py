@@ -100,3 +100,12 @@ def test_sracl_without_index_artifacts_names_the_missing_file_and_command(tmp_pa
     assert result.exit_code == 2
     assert "embed/units.npz: missing" in result.stderr and "sracl embed" in result.stderr
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.slow
+def test_a_change_of_the_early_stop_metric_retrains(semantic_run):
+    # training picks its best epoch by eval.early_stop_metric: the train manifest records [eval]
+    changed = _run("run", semantic_run, "--set", "eval.early_stop_metric=hr@10")
+    assert "embed: up to date" in changed.stdout and "index: up to date" in changed.stdout
+    assert "train: up to date" not in changed.stdout
+    assert 'early_stop_metric = "hr@10"' in (semantic_run / "recipe.resolved.toml").read_text()

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pydantic import Field
 
 from sracl_cli.models.protocol import BackboneSpec
-from sracl_cli.models.sasrec import SASRecConfig
+from sracl_cli.models.transformer_config import TransformerConfig
 
 
-class BERT4RecConfig(SASRecConfig):
+class BERT4RecConfig(TransformerConfig):
     mask_prob: float = Field(0.2, gt=0, lt=1, description="share of positions masked for the cloze loss")
 
 

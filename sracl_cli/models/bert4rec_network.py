@@ -6,13 +6,17 @@ a mask token appended, and the mask token's output read.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from sracl_cli.models.bert4rec import BERT4RecConfig
 from sracl_cli.models.protocol import Batch
 from sracl_cli.models.sasrec_network import SASRec
+
+if TYPE_CHECKING:
+    from sracl_cli.models.bert4rec import BERT4RecConfig
 
 
 class BERT4Rec(SASRec):

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from sracl_cli.models.gru4rec import GRU4RecConfig
 from sracl_cli.models.protocol import Batch, full_softmax_loss
+
+if TYPE_CHECKING:
+    from sracl_cli.models.gru4rec import GRU4RecConfig
 
 
 class GRU4Rec(nn.Module):

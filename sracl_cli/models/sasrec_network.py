@@ -6,14 +6,14 @@ import torch
 from torch import Tensor, nn
 
 from sracl_cli.models.protocol import Batch, full_softmax_loss
-from sracl_cli.models.sasrec import SASRecConfig
+from sracl_cli.models.transformer_config import TransformerConfig
 from sracl_cli.models.transformer import TransformerLayer, attention_mask
 
 
 class SASRec(nn.Module):
     causal = True
 
-    def __init__(self, config: SASRecConfig, n_items: int, max_len: int, extra_tokens: int = 0):
+    def __init__(self, config: TransformerConfig, n_items: int, max_len: int, extra_tokens: int = 0):
         super().__init__()
         self.config = config
         self.n_items = n_items

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sracl_cli.retrieval.stores.protocol import MISSING
 from sracl_cli.data.units import UserUnits
+from sracl_cli.retrieval.stores.protocol import MISSING
 
 
 class ExcludeSelf:

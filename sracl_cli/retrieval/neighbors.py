@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sracl_cli.data.units import UserUnits
 from sracl_cli.errors import UsageError
 from sracl_cli.retrieval.exclusions import ExcludeSelf, UnitRules
 from sracl_cli.retrieval.stores.exact import ExactStore
 from sracl_cli.retrieval.stores.protocol import VectorStore
-from sracl_cli.data.units import UserUnits
 
 CANDIDATES_PER_CHUNK = 1 << 22  # ids fetched per store call (rows x fetch), to bound memory
 

@@ -34,11 +34,13 @@ def recall_at_k(found: np.ndarray, exact: np.ndarray, query_vectors: np.ndarray,
     return float((in_exact | (found_similarity >= kth_exact - TIE_TOLERANCE)).mean())
 
 
-def warn_if_low(console: Console, what: str, recall: float, k: int) -> None:
+def warn_if_low(console: Console, what: str, recall: float, k: int, hint: str = "") -> None:
+    """`hint`: the store's advice (`StoreSpec.recall_hint`), e.g. which of its [index] keys to raise."""
     if recall < WARN_BELOW:
+        advice = f"{hint}, or use" if hint else "tune the store, or use"
         console.print(
             f"[yellow]warning: {what} recall@{k} of the vector store is {recall:.3f} (< {WARN_BELOW}); "
-            "raise index.hnsw_search_ef (or hnsw_construction_ef / hnsw_m), or use store = \"exact\"[/yellow]"
+            f"{advice} store = \"exact\"[/yellow]"
         )
 
 

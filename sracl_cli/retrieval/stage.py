@@ -19,6 +19,8 @@ from rich.table import Table
 
 from sracl_cli import kinds, registry
 from sracl_cli.artifacts import write_manifest, write_npy
+from sracl_cli.data.units import UserUnits
+from sracl_cli.data.units_io import load_units
 from sracl_cli.errors import UsageError
 from sracl_cli.manifests import recipe_sections
 from sracl_cli.recipe import IndexSection, Recipe
@@ -26,8 +28,6 @@ from sracl_cli.retrieval.exclusions import ExcludeSelf, UnitRules
 from sracl_cli.retrieval.neighbors import Pool, item_neighbors, item_pool, unit_pool, user_neighbors
 from sracl_cli.retrieval.recall import sampled_recall, warn_if_low
 from sracl_cli.retrieval.stores.protocol import StoreSpec, VectorStore
-from sracl_cli.data.units import UserUnits
-from sracl_cli.data.units_io import load_units
 from sracl_cli.vectors import fingerprint
 
 INPUTS = ("items.npy", "users.npy", "units.npz")
@@ -80,7 +80,7 @@ def run_index(recipe: Recipe, console: Console) -> dict:
     print_summary(console, section, timings, recall)
     for what, value in recall.items():
         if value is not None:
-            warn_if_low(console, what, value, section.k)
+            warn_if_low(console, what, value, section.k, spec.recall_hint)
     return facts
 
 

@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 
 from sracl_cli import kinds, registry
+from sracl_cli.data.units import UserUnits
 from sracl_cli.errors import RunFailure
 from sracl_cli.semantic.cache import ResponseCache, cache_key, cache_path
 from sracl_cli.semantic.progress import generation_progress, summary_table
 from sracl_cli.semantic.prompts import PromptSet, build_prompts
 from sracl_cli.semantic.providers.protocol import LLMProvider, ProviderAborted, ProviderSpec, Request, Result
 from sracl_cli.semantic.replies import item_text_from_reply
-from sracl_cli.data.units import UserUnits
 
 if TYPE_CHECKING:
     from sracl_cli.data.dataset import SequenceData

@@ -26,11 +26,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from sracl_cli.data.dataset import SequenceData
+from sracl_cli.data.units import UserUnits, user_units
 from sracl_cli.errors import UsageError
 from sracl_cli.semantic.contexts import sample_contexts
 from sracl_cli.semantic.reply_formats import item_response_format
 from sracl_cli.semantic.templates import Templates, resolve_templates
-from sracl_cli.data.units import UserUnits, user_units
 
 if TYPE_CHECKING:
     from sracl_cli.recipe import PromptsSection, Recipe

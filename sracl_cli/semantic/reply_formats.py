@@ -26,5 +26,6 @@ def item_response_format(item_reply_format: str) -> dict[str, Any] | None:
     if item_reply_format == "json_object":
         return {"type": "json_object"}
     if item_reply_format == "json_schema":
-        return {"type": "json_schema", "json_schema": {"name": "item_reply", "schema": ITEM_REPLY_SCHEMA, "strict": True}}
+        schema = {"name": "item_reply", "schema": ITEM_REPLY_SCHEMA, "strict": True}
+        return {"type": "json_schema", "json_schema": schema}
     return None

@@ -17,12 +17,12 @@ from rich.table import Table
 from sracl_cli import kinds, registry
 from sracl_cli.artifacts import write_manifest, write_npy, write_text
 from sracl_cli.data.load import load_dataset
+from sracl_cli.data.units_io import save_units
 from sracl_cli.manifests import recipe_sections, write_resolved_recipe
 from sracl_cli.recipe import Recipe
 from sracl_cli.semantic.embedders.progress import EmbeddingProgress
 from sracl_cli.semantic.generate import SemanticTexts, generate_texts
 from sracl_cli.stages import data_files
-from sracl_cli.data.units_io import save_units
 
 OUTPUTS = ("items.npy", "users.npy", "units.npz", "texts.jsonl")
 

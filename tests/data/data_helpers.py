@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sracl_cli import registry
+from sracl_cli import kinds, registry
 from sracl_cli.data.dataset import SequenceData
 from sracl_cli.errors import UsageError
 from sracl_cli.recipe import Recipe, RecipeModel
@@ -20,7 +20,7 @@ SCIENTIFIC = "amazon_scientific_unisrec/Scientific"
 
 def load_with(loader: str, base_dir: Path | None = None, **keys) -> SequenceData:
     """Validate `keys` like a recipe's [data] section (paths relative to base_dir), then load."""
-    spec = registry.load("dataset loader", loader)
+    spec = registry.load(kinds.DATASET, loader)
     config = spec.config_model.model_validate(keys, context={"base_dir": base_dir})
     return spec.load(config, "test")
 
@@ -29,9 +29,9 @@ def data_recipe(raw: dict, source: Path) -> Recipe:
     """A Recipe whose [data] section is validated as validate_recipe does; the other plugins are not needed."""
     context = {"base_dir": source.parent}
     config = RecipeModel.model_validate({**raw, "model": {}}, context=context)
-    spec = registry.load("dataset loader", config.data.loader)
+    spec = registry.load(kinds.DATASET, config.data.loader)
     data_params = spec.config_model.model_validate(config.data.plugin_keys(), context=context)
-    return Recipe(source, config, data_params, model_params=None)
+    return Recipe(source, config, {"data": data_params})
 
 
 def usage_error(loader: str, base_dir: Path | None = None, **keys) -> str:

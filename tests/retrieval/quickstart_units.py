@@ -3,14 +3,14 @@ the normalised mean of its items' (random) vectors, so a user's prefixes are eac
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
 
 from sracl_cli.data.load import load_dataset
-from sracl_cli.recipe import load_recipe
 from sracl_cli.data.units import user_units
+from sracl_cli.recipe import load_recipe
 from sracl_cli.vectors import l2_normalize
 
 REPO = Path(__file__).resolve().parents[2]
@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[2]
 DIM = 32
 
 
-@lru_cache(maxsize=None)
+@cache
 def quickstart(mode: str = "prefix"):
     """(data, units, item_vectors [n_items + 1, DIM] with a zero padding row, unit_vectors [n_units, DIM])."""
     recipe = load_recipe(REPO / "tests" / "recipes" / "quickstart_prefix.toml")

@@ -9,10 +9,10 @@ import pytest
 from rich.console import Console
 
 from quickstart_units import REPO, quickstart
+from sracl_cli.data.units_io import load_units, save_units
 from sracl_cli.errors import UsageError
 from sracl_cli.recipe import load_recipe
 from sracl_cli.retrieval.stage import run_index
-from sracl_cli.data.units_io import load_units, save_units
 
 
 def write_embed_artifacts(run_dir):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+from rich.console import Console
 
-from sracl_cli.retrieval.recall import recall_at_k, sample_queries
+from sracl_cli import kinds, registry
+from sracl_cli.retrieval.recall import recall_at_k, sample_queries, warn_if_low
 
 VECTORS = np.array([[0, 0], [1, 0], [0.8, 0.6], [0.8, 0.6], [0, 1], [-1, 0]], dtype=np.float32)
 QUERY = np.array([[1, 0]], dtype=np.float32)
@@ -29,3 +31,15 @@ def test_sample_is_sorted_reproducible_and_capped():
     assert len(set(sample)) == 100 and (np.diff(sample) > 0).all()
     np.testing.assert_array_equal(sample, sample_queries(10_000, 100))
     np.testing.assert_array_equal(sample_queries(5, 100), np.arange(5))
+
+
+def test_low_recall_advice_comes_from_the_store():
+    def warning(hint: str, recall: float = 0.5) -> str:
+        console = Console(record=True, width=300)
+        warn_if_low(console, "units", recall, 10, hint)
+        return console.export_text()
+
+    chroma = registry.load(kinds.VECTOR_STORE, "chroma").recall_hint
+    assert "raise index.hnsw_search_ef (or hnsw_construction_ef / hnsw_m), or use store = \"exact\"" in warning(chroma)
+    assert "recall@10 of the vector store is 0.500" in warning("") and "tune the store, or use" in warning("")
+    assert warning(chroma, recall=0.99) == ""

@@ -144,3 +144,11 @@ def require_interactions(file: Path, data: SequenceData) -> SequenceData:
     if data.n_interactions == 0:
         raise UsageError(f"{file.name}: no interactions found")
     return data
+
+
+TEXT_TYPES = ("token", "token_seq")  # RecBole atomic-file column types that hold text
+
+
+def text_columns(header: Header, id_column: str) -> list[str]:
+    """Default item text of an atomic file: every token / token_seq column but the id."""
+    return [name for name, kind in zip(header.names, header.types) if kind in TEXT_TYPES and name != id_column]

@@ -12,10 +12,9 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from sracl_cli.data.dataset import LoaderSpec, SequenceData, from_user_sequences
-from sracl_cli.data.loaders.common import Header, item_text, located, read_table, require_interactions, with_item_text
+from sracl_cli.data.loaders.common import Header, item_text, text_columns, located, read_table, require_interactions, with_item_text
 from sracl_cli.paths import InputPath
 
-TEXT_TYPES = ("token", "token_seq")
 
 
 class RecBoleConfig(BaseModel):
@@ -62,11 +61,6 @@ def _timestamp(file: Path, line_no: int, text: str) -> float:
     if not math.isfinite(value):
         raise located(file, line_no, f"timestamp '{text}' is not a finite number")
     return value
-
-
-def text_columns(header: Header, id_column: str) -> list[str]:
-    """Default item text: every token / token_seq column but the id."""
-    return [name for name, kind in zip(header.names, header.types) if kind in TEXT_TYPES and name != id_column]
 
 
 SPEC = LoaderSpec(config_model=RecBoleConfig, load=load)

@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from sracl_cli.data.dataset import PAD_ID, LoaderSpec, SequenceData
 from sracl_cli.data.loaders.common import (
+    text_columns,
     from_integer_ids,
     is_int,
     item_text,
@@ -23,7 +24,6 @@ from sracl_cli.data.loaders.common import (
     require_interactions,
     with_item_text,
 )
-from sracl_cli.data.loaders.recbole import text_columns
 from sracl_cli.paths import OutputPath
 
 

@@ -144,5 +144,6 @@ def open_store(config: ChromaConfig, folder: Path, namespace: str, fingerprint: 
 SPEC = StoreSpec(
     config_model=ChromaConfig,
     open=open_store,
+    recall_hint="raise index.hnsw_search_ef (or hnsw_construction_ef / hnsw_m)",
     description="Chroma HNSW collections, embedded in the run directory or on a Chroma server (url)",
 )

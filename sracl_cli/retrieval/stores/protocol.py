@@ -40,4 +40,5 @@ class StoreSpec(PluginSpec[ConfigT]):
 
     open: Callable[[ConfigT, Path, str, str], VectorStore]
     exact: bool = False  # an exact store needs no recall check
+    recall_hint: str = ""  # what to change in [index] when the recall check finds recall too low
 

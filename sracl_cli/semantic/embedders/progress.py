@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 
 class EmbeddingProgress:
@@ -19,7 +27,7 @@ class EmbeddingProgress:
             TimeRemainingColumn(),
             console=console,
         )
-        self._task = None
+        self._task: TaskID | None = None
 
     def __enter__(self) -> EmbeddingProgress:
         self._bar.__enter__()

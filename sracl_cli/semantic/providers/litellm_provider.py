@@ -48,10 +48,12 @@ class LiteLLMProvider:
     generates = True
 
     def __init__(self, llm: LiteLLMConfig, api_key: str | None):
+        assert llm.model, "build() checks llm.model"
         self._litellm = quiet_litellm()
         self._llm = llm
+        self._model: str = llm.model
         self._api_key = api_key
-        self._priced = cost_usd(llm.model, 1, 1) is not None
+        self._priced = cost_usd(self._model, 1, 1) is not None
 
     def __repr__(self) -> str:
         return f"LiteLLMProvider(model={self._llm.model!r}, api_base={self._llm.api_base!r})"
@@ -108,8 +110,8 @@ class LiteLLMProvider:
                 await asyncio.sleep(backoff_s(attempt, error))
 
     def _call_options(self, response_format: dict[str, Any] | None) -> dict[str, Any]:
-        options = {
-            "model": self._llm.model,
+        options: dict[str, Any] = {
+            "model": self._model,
             "temperature": self._llm.temperature,
             "top_p": self._llm.top_p,
             "max_tokens": self._llm.max_tokens,
@@ -148,7 +150,7 @@ class LiteLLMProvider:
     def _cost(self, prompt_tokens: int, completion_tokens: int) -> float:
         if not self._priced:
             return 0.0
-        return cost_usd(self._llm.model, prompt_tokens, completion_tokens) or 0.0
+        return cost_usd(self._model, prompt_tokens, completion_tokens) or 0.0
 
     def _describe(self, error: BaseException) -> str:
         return redact(f"{type(error).__name__}: {error}", self._api_key)[:ERROR_MAX_CHARS]
@@ -156,7 +158,7 @@ class LiteLLMProvider:
 
 def identity(llm: LiteLLMConfig) -> dict[str, Any]:
     """What decides a reply besides the messages; the cache key is made of it (never of the API key)."""
-    fields = {"provider": LiteLLMProvider.name, "model": llm.model}
+    fields: dict[str, Any] = {"provider": LiteLLMProvider.name, "model": llm.model}
     if llm.api_base:
         fields["api_base"] = llm.api_base
     fields.update(temperature=llm.temperature, top_p=llm.top_p, max_tokens=llm.max_tokens)
