@@ -43,8 +43,9 @@ def train_experiment(exp: Experiment, console: Console, resume: bool = False) ->
     if not resume:
         trainee.module.loss_objective.start(trainee.model)
     state = fit(trainee, exp.split.train, state, runtime, epoch_loop(exp, runtime), console)
-    record(exp.train_dir, exp.recipe, TRAIN.name, stage_inputs(TRAIN, exp.recipe, exp.out_dir),
-           best_epoch=state.stopper.best_epoch, best_valid=state.stopper.best, epochs_run=state.epoch)
+    if runtime.is_main:
+        record(exp.train_dir, exp.recipe, TRAIN.name, stage_inputs(TRAIN, exp.recipe, exp.out_dir),
+               best_epoch=state.stopper.best_epoch, best_valid=state.stopper.best, epochs_run=state.epoch)
     metric = exp.recipe.config.eval.early_stop_metric
     console.print(f"best epoch {state.stopper.best_epoch} (valid {metric} {state.stopper.best:.4f})")
     return evaluate_checkpoint(exp, runtime.device, console)
