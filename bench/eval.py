@@ -18,11 +18,11 @@ import numpy as np
 import torch
 
 from common import QUICKSTART, REPO, PeakMemory, common_arguments, make_table, save_results, timed
+from sracl_cli.checkpoint import load_state
 from sracl_cli.evaluation.metrics import metrics_from_ranks
 from sracl_cli.evaluation.ranking import target_ranks
 from sracl_cli.experiment import Experiment
 from sracl_cli.recipe import load_recipe
-from sracl_cli.checkpoint import load_state
 from sracl_cli.training.seeding import seed_everything
 
 KS = [10, 20]

@@ -27,8 +27,8 @@ from sracl_cli.objectives.semantic_inputs import load_semantic_inputs
 from sracl_cli.objectives.substitution import substitute_neighbors
 from sracl_cli.recipe import load_recipe
 from sracl_cli.training.loop import batch_rows, train_step
-from sracl_cli.training.seeding import seed_everything
 from sracl_cli.training.runtime import SingleProcess
+from sracl_cli.training.seeding import seed_everything
 from sracl_cli.training.stage import build_objective, build_trainee
 
 DEFAULT_RECIPE = REPO / "recipes" / "repro" / "scientific" / "sracl_bank.toml"

@@ -19,8 +19,8 @@ from sracl_cli import __version__
 from sracl_cli.layout import MANIFEST
 
 
-def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
-    """Call `write(tmp_path)`, fsync, then rename onto `path`."""
+def write_atomic(path: Path, write: Callable[[Path], object]) -> Path:
+    """Call `write(tmp_path)` (its return value is ignored), fsync, then rename onto `path`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)

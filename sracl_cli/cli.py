@@ -32,7 +32,7 @@ RunDirArg = Annotated[
 ]
 SetOpt = Annotated[
     list[str] | None,
-    typer.Option("--set", help="override a recipe key, e.g. --set train.lr=0.01 (repeatable)", show_default=False),
+    typer.Option("--set", help="override a recipe key, e.g. --set optimizer.lr=0.01 (repeatable)", show_default=False),
 ]
 
 
@@ -47,7 +47,7 @@ def reports_errors(command):
             for line in error.lines:
                 errors.print(line, markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(UsageError.exit_code) from None
-        except Exception as error:  # noqa: BLE001 - every other failure is a runtime failure (exit 1)
+        except Exception as error:
             if os.environ.get("SRACL_DEBUG"):
                 raise
             errors.print(f"error: {type(error).__name__}: {error}", markup=False, highlight=False, soft_wrap=True)
@@ -96,7 +96,9 @@ def evaluate(recipe: RecipeArg, set_: SetOpt = None) -> None:
 def compare(
     run_a: RunDirArg,
     run_b: RunDirArg,
-    out: Annotated[Path | None, typer.Option("--out", help="also write the comparison as JSON", show_default=False)] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="also write the comparison as JSON", show_default=False)
+    ] = None,
 ) -> None:
     """Compare two runs' test metrics: means, relative difference, paired t-test over their common seeds."""
     from sracl_cli.evaluation.compare import compare_runs, comparison_table, load_run
@@ -114,9 +116,12 @@ def compare(
 @app.command()
 @reports_errors
 def report(
-    spec: Annotated[Path, typer.Argument(help="report spec TOML (rows: label, recipe, run; comparisons)", show_default=False)],
+    spec: Annotated[
+        Path, typer.Argument(help="report spec TOML (rows: label, recipe, run; comparisons)", show_default=False)
+    ],
     update: Annotated[
-        Path | None, typer.Option("--update", help="replace the spec's <!-- report: NAME --> block in this markdown file")
+        Path | None,
+        typer.Option("--update", help="replace the spec's <!-- report: NAME --> block in this markdown file"),
     ] = None,
 ) -> None:
     """Markdown table of test metrics (mean ± std over seeds) and paired t-tests for the runs a spec names."""

@@ -1,4 +1,4 @@
-"""`sracl plugins`: every entry point of every kind, and whether it imports."""
+"""`sracl plugins`: every entry point of every kind, what it is, and whether it loads."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ from rich.table import Table
 
 from sracl_cli import kinds, registry
 
-COLUMNS = ("group", "name", "object", "distribution", "version", "status")
+COLUMNS = ("group", "name", "object", "distribution", "version", "description", "status")
 
 
 def plugin_rows() -> list[tuple[str, ...]]:
     return [
-        (kind.group, p.name, p.target, p.distribution, p.version, _status(p))
+        (kind.group, p.name, p.target, p.distribution, p.version, *_check(p))
         for kind in kinds.KINDS
         for p in registry.discover(kind).values()
     ]
@@ -27,9 +27,10 @@ def plugin_table() -> Table:
     return table
 
 
-def _status(plugin: registry.Plugin) -> str:
+def _check(plugin: registry.Plugin) -> tuple[str, str]:
+    """(description, status) of a plugin: its spec's description and "ok", or why it cannot be used."""
     try:
-        plugin.load()
+        spec = plugin.load()
     except registry.PluginError as error:
-        return error.reason
-    return "ok"
+        return "", error.reason
+    return spec.description, "ok"

@@ -299,7 +299,8 @@ def _without_identity(raw: dict[str, Any]) -> dict[str, Any]:
     for *sections, key in NOT_INHERITED:
         node = raw
         for section in sections:
-            node = node.get(section) if isinstance(node.get(section), dict) else {}
+            child = node.get(section)
+            node = child if isinstance(child, dict) else {}
         node.pop(key, None)
     return raw
 

@@ -77,7 +77,7 @@ class Plugin:
             )
         try:
             spec = self.entry_point.load()
-        except Exception as error:  # noqa: BLE001 - a broken plugin must not take the others down
+        except Exception as error:
             raise PluginImportError(self, error) from error
         if not isinstance(spec, self.kind.spec_type):
             reason = f"expected a {self.kind.spec_type.__name__}, got {type(spec).__name__}"

@@ -67,7 +67,9 @@ def evaluate_seeds(exp: Experiment, device, console: Console) -> dict[str, float
 
 
 def seed_runs(exp: Experiment) -> dict[int, Experiment]:
-    return {seed: seed_experiment(exp, seed) for seed in _distinct(exp.recipe.config.train.seeds)}
+    seeds = exp.recipe.config.train.seeds
+    assert seeds is not None, "a seeds recipe (train.seeds set)"
+    return {seed: seed_experiment(exp, seed) for seed in _distinct(seeds)}
 
 
 def _over_seeds(exp: Experiment, runs: dict[int, Experiment], console: Console, per_seed) -> dict[str, float]:
@@ -114,7 +116,9 @@ def _has_checkpoint(run: Experiment) -> bool:
 
 def _require_something_to_resume(run_dir: Path, runs) -> None:
     if not any(_has_checkpoint(run) or (run.eval_dir / layout.METRICS).exists() for run in runs):
-        raise UsageError(f"{run_dir / layout.SEEDS_DIR}: nothing to resume (no seed has a checkpoint); run without --resume")
+        raise UsageError(
+            f"{run_dir / layout.SEEDS_DIR}: nothing to resume (no seed has a checkpoint); run without --resume"
+        )
 
 
 def _distinct(seeds: list[int]) -> list[int]:

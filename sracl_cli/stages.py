@@ -99,5 +99,7 @@ def stage_inputs(stage: Stage, recipe: Recipe, out_dir: Path | None = None) -> l
     if stage is INDEX:
         return EMBED.product_paths(recipe)
     if stage is TRAIN:
-        return data_files(recipe) + [path for needed in objective_needs(recipe) for path in needed.product_paths(recipe)]
+        return data_files(recipe) + [
+            path for needed in objective_needs(recipe) for path in needed.product_paths(recipe)
+        ]
     return [TRAIN.folder(recipe, out_dir) / layout.MODEL]

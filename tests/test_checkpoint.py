@@ -5,8 +5,8 @@ import pickle
 import pytest
 import torch
 
-from sracl_cli.errors import UsageError
 from sracl_cli.checkpoint import load_state, save_state
+from sracl_cli.errors import UsageError
 
 
 def test_round_trip(tmp_path):

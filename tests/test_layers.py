@@ -8,8 +8,9 @@ Imports inside functions count (they run); imports under `if TYPE_CHECKING:` do 
 from __future__ import annotations
 
 import ast
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "sracl_cli"

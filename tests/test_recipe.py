@@ -156,7 +156,9 @@ def test_validate_prints_the_resolved_recipe(tmp_path):
     printed = tomllib.loads(result.stdout)
     assert printed["train"]["epochs"] == 3
     assert printed["data"]["path"].endswith("sracl_cli/packaged/quickstart/beauty_sample.txt")
-    assert set(printed) >= {"data", "model", "objective", "optimizer", "train", "eval", "output", "llm", "embedding", "index"}
+    assert set(printed) >= {
+        "data", "model", "objective", "optimizer", "train", "eval", "output", "llm", "embedding", "index"
+    }
 
 
 def test_shipped_recipes_validate(shared_data):

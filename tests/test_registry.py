@@ -28,7 +28,8 @@ def fake_plugins(tmp_path, monkeypatch):
     (tmp_path / "good_plugin.py").write_text(
         "from pydantic import BaseModel\nfrom sracl_cli.models.protocol import BackboneSpec\n"
         "class Config(BaseModel):\n    width: int = 3\n"
-        "SPEC = BackboneSpec(config_model=Config, build=lambda config, n_items, max_len: None)\n"
+        "SPEC = BackboneSpec(config_model=Config, build=lambda config, n_items, max_len: None, "
+        "description='mean of nothing')\n"
     )
     (tmp_path / "broken_plugin.py").write_text("raise RuntimeError('missing native library')\n")
     (tmp_path / "wrong_plugin.py").write_text("SPEC = 'not a spec'\n")
@@ -92,10 +93,10 @@ def test_unknown_name_lists_installed(fake_plugins):
 
 def test_plugins_command_shows_every_plugin_and_import_status(fake_plugins, monkeypatch):
     assert plugin_rows() == [
-        ("sracl.backbones", "broken", "broken_plugin:SPEC", "broken-dist", "0.0.1",
+        ("sracl.backbones", "broken", "broken_plugin:SPEC", "broken-dist", "0.0.1", "",
          "import failed: RuntimeError: missing native library"),
-        ("sracl.backbones", "good", "good_plugin:SPEC", "good-dist", "1.2.3", "ok"),
-        ("sracl.backbones", "wrong", "wrong_plugin:SPEC", "wrong-dist", "2.0", "expected a BackboneSpec, got str"),
+        ("sracl.backbones", "good", "good_plugin:SPEC", "good-dist", "1.2.3", "mean of nothing", "ok"),
+        ("sracl.backbones", "wrong", "wrong_plugin:SPEC", "wrong-dist", "2.0", "", "expected a BackboneSpec, got str"),
     ]
     monkeypatch.setenv("COLUMNS", "200")
     result = run_cli("plugins")

@@ -85,4 +85,6 @@ def from_user_sequences(
 
 def _text_table(item_ids: list[str], text_by_key: dict[str, dict[str, str]]) -> dict[str, list[str]]:
     fields = sorted({name for fields in text_by_key.values() for name in fields})
-    return {f: ["" if i == 0 else text_by_key.get(key, {}).get(f, "") for i, key in enumerate(item_ids)] for f in fields}
+    return {
+        f: ["" if i == 0 else text_by_key.get(key, {}).get(f, "") for i, key in enumerate(item_ids)] for f in fields
+    }

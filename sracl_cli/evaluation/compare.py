@@ -100,7 +100,7 @@ def _paired_t_test(a_values: list[float], b_values: list[float]) -> tuple[float 
 def _from_summary(run_dir: Path, path: Path) -> RunResult:
     summary = _read_json(path)
     try:
-        seeds = [int(seed) for seed in summary["seeds"]]
+        seeds: list[int | None] = [int(seed) for seed in summary["seeds"]]
         values = {name: [float(v) for v in stats["values"]] for name, stats in summary["metrics"].items()}
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise UsageError(f"{path}: not a sracl summary.json (expected seeds and metrics.*.values): {error!r}") from None

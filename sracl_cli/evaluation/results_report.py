@@ -80,7 +80,8 @@ def load_spec(path: Path) -> ReportSpec:
         spec = ReportSpec.model_validate(raw)
     except ValidationError as error:
         raise UsageError(*(f"{path.name}: {'.'.join(map(str, e['loc'])) or '(top level)'}: "
-                           f"{e['msg'].removeprefix('Value error, ')}" for e in error.errors(include_url=False))) from None
+                           f"{e['msg'].removeprefix('Value error, ')}"
+                           for e in error.errors(include_url=False))) from None
     base = path.resolve().parent
     for row in spec.rows:
         row.recipe, row.run = (base / row.recipe).resolve(), (base / row.run).resolve()
@@ -127,9 +128,14 @@ def _tests_table(spec: ReportSpec, runs: dict) -> list[str]:
     header = ["B (under test)", "A (reference)", "metric", "mean A", "mean B", "(B − A) / A", "t", "p", "seeds paired"]
     lines = [_md_row(header), _md_row(["---"] * 3 + ["---:"] * 6)]
     for comparison in spec.comparisons:
-        a_label = comparison.a or _best(comparison.a_best_of, runs, spec.rank_by)
+        if comparison.a:
+            a_label = shown_a = comparison.a
+        else:
+            best_of = comparison.a_best_of
+            assert best_of is not None  # Comparison._one_reference: a_best_of is given when a is not
+            a_label = _best(best_of, runs, spec.rank_by)
+            shown_a = f"{a_label} (best of {', '.join(best_of)} by {spec.rank_by})"
         result = compare_runs(runs[a_label], runs[comparison.b])
-        shown_a = a_label if comparison.a else f"{a_label} (best of {', '.join(comparison.a_best_of)} by {spec.rank_by})"
         for metric in spec.metrics:
             r = result["metrics"][metric]
             rel = "n/a" if r["rel_diff"] is None else f"{r['rel_diff']:+.1%}"

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 class BERT4Rec(SASRec):
     causal = False
+    config: BERT4RecConfig
 
     def __init__(self, config: BERT4RecConfig, n_items: int, max_len: int):
         super().__init__(config, n_items, max_len, extra_tokens=1)

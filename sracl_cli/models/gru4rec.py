@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from sracl_cli.models.protocol import BackboneSpec
+
+if TYPE_CHECKING:
+    from sracl_cli.models.gru4rec_network import GRU4Rec
 
 
 class GRU4RecConfig(BaseModel):
@@ -16,10 +21,14 @@ class GRU4RecConfig(BaseModel):
     init_std: float = Field(0.02, gt=0)
 
 
-def build(config: GRU4RecConfig, n_items: int, max_len: int):
+def build(config: GRU4RecConfig, n_items: int, max_len: int) -> GRU4Rec:
     from sracl_cli.models.gru4rec_network import GRU4Rec
 
     return GRU4Rec(config, n_items)
 
 
-SPEC = BackboneSpec(config_model=GRU4RecConfig, build=build)
+SPEC = BackboneSpec(
+    config_model=GRU4RecConfig,
+    build=build,
+    description="GRU4Rec: a GRU over the real items, last state",
+)

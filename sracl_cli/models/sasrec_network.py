@@ -6,8 +6,8 @@ import torch
 from torch import Tensor, nn
 
 from sracl_cli.models.protocol import Batch, full_softmax_loss
-from sracl_cli.models.transformer_config import TransformerConfig
 from sracl_cli.models.transformer import TransformerLayer, attention_mask
+from sracl_cli.models.transformer_config import TransformerConfig
 
 
 class SASRec(nn.Module):

@@ -46,7 +46,9 @@ def reorder_view(inputs: Tensor, ratio: float) -> Tensor:
     start = length - real + offset
     positions = torch.arange(length, device=inputs.device).expand_as(inputs).float()
     inside = (positions >= start[:, None]) & (positions < (start + span)[:, None])
-    keys = torch.where(inside, start[:, None] + torch.rand(inputs.shape, device=inputs.device) * span[:, None], positions)
+    keys = torch.where(
+        inside, start[:, None] + torch.rand(inputs.shape, device=inputs.device) * span[:, None], positions
+    )
     return inputs.gather(1, keys.argsort(dim=1))
 
 

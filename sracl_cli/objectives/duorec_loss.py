@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
-import torch
 from typing import TYPE_CHECKING
 
+import numpy as np
+import torch
 from torch import Tensor
 
 from sracl_cli.objectives.base import ObjectiveModule

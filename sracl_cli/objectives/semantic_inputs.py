@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sracl_cli import layout
-from sracl_cli.errors import UsageError
 from sracl_cli.data.units import UserUnits
 from sracl_cli.data.units_io import load_units
+from sracl_cli.errors import UsageError
 from sracl_cli.stages import EMBED, INDEX, STAGES
 
 if TYPE_CHECKING:

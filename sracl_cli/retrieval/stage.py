@@ -17,20 +17,19 @@ from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
-from sracl_cli import kinds, registry
-from sracl_cli.artifacts import write_manifest, write_npy
+from sracl_cli import kinds, layout, registry
+from sracl_cli.artifacts import write_npy
 from sracl_cli.data.units import UserUnits
 from sracl_cli.data.units_io import load_units
 from sracl_cli.errors import UsageError
-from sracl_cli.manifests import recipe_sections
+from sracl_cli.manifests import record
 from sracl_cli.recipe import IndexSection, Recipe
 from sracl_cli.retrieval.exclusions import ExcludeSelf, UnitRules
 from sracl_cli.retrieval.neighbors import Pool, item_neighbors, item_pool, unit_pool, user_neighbors
 from sracl_cli.retrieval.recall import sampled_recall, warn_if_low
 from sracl_cli.retrieval.stores.protocol import StoreSpec, VectorStore
+from sracl_cli.stages import EMBED, INDEX, stage_inputs
 from sracl_cli.vectors import fingerprint
-
-INPUTS = ("items.npy", "users.npy", "units.npz")
 
 
 class Timings(dict):
@@ -43,8 +42,8 @@ class Timings(dict):
 
 def run_index(recipe: Recipe, console: Console) -> dict:
     section = recipe.config.index
-    embed_dir, index_dir = recipe.semantic_dir / "embed", recipe.semantic_dir / "index"
-    inputs = [embed_dir / name for name in INPUTS]
+    index_dir = INDEX.folder(recipe)
+    inputs = stage_inputs(INDEX, recipe)  # the embed stage's products: item and unit vectors, the units
     items, users, units = load_inputs(inputs, recipe)
     spec = registry.load(kinds.VECTOR_STORE, section.store)
     config = recipe.plugins["index"]  # the store's own keys, validated by its config_model
@@ -65,10 +64,8 @@ def run_index(recipe: Recipe, console: Console) -> dict:
     unit_rule = rules.exclusion(units, pool.ids)
     recall["units"] = check_recall(spec, section, user_table, users, query_ids, unit_rule, pool, timings, "units")
 
-    outputs = [
-        write_npy(index_dir / "item_neighbors.npy", item_table),
-        write_npy(index_dir / "user_neighbors.npy", user_table),
-    ]
+    write_npy(index_dir / layout.ITEM_NEIGHBORS, item_table)
+    write_npy(index_dir / layout.USER_NEIGHBORS, user_table)
     facts = {
         "store": section.store,
         "rules": {"pool": rules.pool, "exclude_same_user": rules.exclude_same_user, "compat": section.compat},
@@ -76,7 +73,7 @@ def run_index(recipe: Recipe, console: Console) -> dict:
         "recall_at_k": recall,
         "timings_s": dict(timings),
     }
-    write_manifest(index_dir, "index", recipe_sections(recipe, "index"), inputs, outputs, **facts)
+    record(index_dir, recipe, INDEX.name, inputs, **facts)
     print_summary(console, section, timings, recall)
     for what, value in recall.items():
         if value is not None:
@@ -86,8 +83,7 @@ def run_index(recipe: Recipe, console: Console) -> dict:
 
 def load_inputs(paths: list[Path], recipe: Recipe) -> tuple[np.ndarray, np.ndarray, UserUnits]:
     for path in paths:
-        if not path.is_file():
-            raise UsageError(f"{path}: not found; run `sracl embed {os.path.relpath(recipe.source)}` first")
+        EMBED.require(path, recipe, "sracl index")
     items, users, units = np.load(paths[0]), np.load(paths[1]), load_units(paths[2])
     rerun = f"run `sracl embed {os.path.relpath(recipe.source)}` again"
     if items.ndim != 2 or users.ndim != 2 or items.shape[1] != users.shape[1]:

@@ -14,17 +14,15 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from sracl_cli import kinds, registry
-from sracl_cli.artifacts import write_manifest, write_npy, write_text
+from sracl_cli import kinds, layout, registry
+from sracl_cli.artifacts import write_npy, write_text
 from sracl_cli.data.load import load_dataset
 from sracl_cli.data.units_io import save_units
-from sracl_cli.manifests import recipe_sections, write_resolved_recipe
+from sracl_cli.manifests import record, write_resolved_recipe
 from sracl_cli.recipe import Recipe
 from sracl_cli.semantic.embedders.progress import EmbeddingProgress
 from sracl_cli.semantic.generate import SemanticTexts, generate_texts
-from sracl_cli.stages import data_files
-
-OUTPUTS = ("items.npy", "users.npy", "units.npz", "texts.jsonl")
+from sracl_cli.stages import EMBED, stage_inputs
 
 
 def run_embed(recipe: Recipe, console: Console, dry_run: bool = False) -> dict:
@@ -56,11 +54,11 @@ def _embed_all(embedder, texts: SemanticTexts, batch_size: int, progress) -> tup
 
 
 def _write_outputs(recipe: Recipe, data, texts: SemanticTexts, items, users, model_name: str, seconds: float) -> dict:
-    embed_dir = recipe.semantic_dir / "embed"
-    write_npy(embed_dir / "items.npy", items)
-    write_npy(embed_dir / "users.npy", users)
-    save_units(embed_dir / "units.npz", texts.units)
-    write_text(embed_dir / "texts.jsonl", _texts_jsonl(texts))
+    embed_dir = EMBED.folder(recipe)
+    write_npy(embed_dir / layout.ITEM_EMBEDDINGS, items)
+    write_npy(embed_dir / layout.UNIT_EMBEDDINGS, users)
+    save_units(embed_dir / layout.UNITS, texts.units)
+    write_text(embed_dir / layout.TEXTS, _texts_jsonl(texts))
     facts = {
         "model": model_name,
         "dim": int(items.shape[1]),
@@ -71,8 +69,7 @@ def _write_outputs(recipe: Recipe, data, texts: SemanticTexts, items, users, mod
         "llm": texts.stats,
         "embed_seconds": round(seconds, 2),
     }
-    outputs = [embed_dir / n for n in OUTPUTS]
-    write_manifest(embed_dir, "embed", recipe_sections(recipe, "embed"), data_files(recipe), outputs, **facts)
+    record(embed_dir, recipe, EMBED.name, stage_inputs(EMBED, recipe), **facts)
     return facts
 
 

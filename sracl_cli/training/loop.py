@@ -76,7 +76,9 @@ def train_epoch(trainee: Trainee, inputs: Tensor, targets: Tensor, batch_size: i
     totals: dict[str, float] = {}
     started = time.perf_counter()
     with epoch_progress(console, enabled=runtime.is_main) as progress:
-        task = progress.add_task(f"epoch {epoch}", total=(len(order) + batch_size - 1) // batch_size, losses="", rate=0.0)
+        task = progress.add_task(
+            f"epoch {epoch}", total=(len(order) + batch_size - 1) // batch_size, losses="", rate=0.0
+        )
         for rows in order.split(batch_size):
             sample_units = trainee.module.loss_objective.sample_units
             batch = batch_rows(sample_units, inputs, targets, runtime.shard(rows), runtime.device)

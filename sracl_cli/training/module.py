@@ -25,8 +25,12 @@ class TrainingModule(nn.Module):
     def loss_objective(self) -> Objective:
         return cast("Objective", self.objective)
 
+    @property
+    def loss_backbone(self) -> Backbone:
+        return cast("Backbone", self.backbone)
+
     def forward(self, batch: Batch) -> dict[str, Tensor]:
-        return self.loss_objective.losses(cast("Backbone", self.backbone), batch)
+        return self.loss_objective.losses(self.loss_backbone, batch)
 
     def total(self, losses: dict[str, Tensor]) -> Tensor:
         """The weighted sum the optimizer minimises."""

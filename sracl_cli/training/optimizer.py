@@ -15,10 +15,9 @@ if TYPE_CHECKING:
 
 
 def build_optimizer(section: OptimizerSection, parameters: Iterable[nn.Parameter]) -> torch.optim.Optimizer:
-    options = {"lr": section.lr, "betas": section.betas, "eps": section.eps, "weight_decay": section.weight_decay}
-    if section.name == "adamw":
-        return torch.optim.AdamW(parameters, **options)
-    return torch.optim.Adam(parameters, **options)
+    optimizer_type = torch.optim.AdamW if section.name == "adamw" else torch.optim.Adam
+    return optimizer_type(parameters, lr=section.lr, betas=section.betas, eps=section.eps,
+                          weight_decay=section.weight_decay)
 
 
 def build_schedule(section: OptimizerSection, optimizer: torch.optim.Optimizer, total_steps: int) -> LambdaLR | None:

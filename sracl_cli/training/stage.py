@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
-
+from typing import TYPE_CHECKING, cast
 
 import torch
 from rich.console import Console
@@ -29,6 +29,9 @@ from sracl_cli.training.resume import TrainState, restore_train_state, save_trai
 from sracl_cli.training.runtime import Runtime, SingleProcess
 from sracl_cli.training.seeding import seed_everything
 
+if TYPE_CHECKING:
+    from sracl_cli.models.protocol import Backbone
+
 
 def train_experiment(exp: Experiment, console: Console, resume: bool = False) -> dict[str, float]:
     train_cfg = exp.recipe.config.train
@@ -37,11 +40,12 @@ def train_experiment(exp: Experiment, console: Console, resume: bool = False) ->
     runtime = SingleProcess(pick_device(train_cfg.device), train_cfg.precision)
     generator = seed_everything(train_cfg.seed)
     trainee = build_trainee(exp, runtime)
-    state = _resumed_state(exp, trainee, console) if resume else TrainState(generator, EarlyStopping(train_cfg.patience))
+    state = (_resumed_state(exp, trainee, console) if resume
+             else TrainState(generator, EarlyStopping(train_cfg.patience)))
     if runtime.is_main:
         write_resolved_recipe(exp.recipe, exp.out_dir)
     if not resume:
-        trainee.module.loss_objective.start(trainee.model)
+        trainee.module.loss_objective.start(trainee.module.loss_backbone)
     state = fit(trainee, exp.split.train, state, runtime, epoch_loop(exp, runtime), console)
     if runtime.is_main:
         record(exp.train_dir, exp.recipe, TRAIN.name, stage_inputs(TRAIN, exp.recipe, exp.out_dir),
@@ -72,7 +76,7 @@ def build_objective(exp: Experiment, backbone: nn.Module) -> nn.Module:
         data=exp.data,
         train=exp.split.train,
         max_len=recipe.config.data.max_len,
-        hidden=backbone.item_embeddings().size(1),
+        hidden=cast("Backbone", backbone).item_embeddings().size(1),
         semantic=load_semantic_inputs(recipe, exp.data.n_items) if needs_semantic else None,
     )
     objective = spec.build(recipe.plugins["objective"], context)

@@ -67,7 +67,9 @@ def test_comparisons_are_paired_t_tests_and_best_of_picks_the_best_reference(tmp
 def test_update_rewrites_only_the_named_block(tmp_path):
     spec = _records(tmp_path)
     doc = tmp_path / "RESULTS.md"
-    doc.write_text("# Results\nprose before\n<!-- report: toy -->\nold numbers\n<!-- end report: toy -->\nprose after\n")
+    doc.write_text(
+        "# Results\nprose before\n<!-- report: toy -->\nold numbers\n<!-- end report: toy -->\nprose after\n"
+    )
     result = run_cli("report", spec, "--update", doc)
     assert result.exit_code == 0, result.stderr
     text = doc.read_text()
@@ -80,7 +82,8 @@ def test_bad_spec_and_missing_block_are_usage_errors(tmp_path):
     spec = _records(tmp_path)
     spec.write_text(SPEC.replace('b = "SRA-CL", a = "plain"', 'b = "SRA-CL", a = "nobody"'))
     result = run_cli("report", spec)
-    assert result.exit_code == 2 and "report.toml: (top level): comparisons name labels that are not rows: ['nobody']" in result.stderr
+    expected = "report.toml: (top level): comparisons name labels that are not rows: ['nobody']"
+    assert result.exit_code == 2 and expected in result.stderr
     spec.write_text(SPEC)
     doc = tmp_path / "RESULTS.md"
     doc.write_text("no block here\n")

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import torch
 
+from sracl_cli.data.units import UserUnits
 from sracl_cli.models.protocol import Batch
 from sracl_cli.models.sasrec import SPEC, SASRecConfig
 from sracl_cli.objectives.semantic_inputs import SemanticInputs
-from sracl_cli.data.units import UserUnits
 from sracl_cli.objectives.sracl import SRACLConfig
 from sracl_cli.objectives.sracl_loss import SRACLObjective
 from sracl_cli.training.runtime import SingleProcess
@@ -19,7 +19,9 @@ def _objective(**overrides):
     rng = np.random.default_rng(0)
     item_neighbors = (np.arange(N_ITEMS + 1)[:, None] + np.arange(1, K + 1)) % N_ITEMS + 1
     item_neighbors[0] = 0
-    units = UserUnits("prefix", np.arange(N_UNITS), np.zeros(N_UNITS, int), np.ones(N_UNITS, int), np.ones(N_UNITS, bool))
+    units = UserUnits(
+        "prefix", np.arange(N_UNITS), np.zeros(N_UNITS, int), np.ones(N_UNITS, int), np.ones(N_UNITS, bool)
+    )
     semantic = SemanticInputs(
         item_neighbors=item_neighbors,
         user_neighbors=(np.arange(N_UNITS)[:, None] + np.arange(1, K + 1)) % N_UNITS,

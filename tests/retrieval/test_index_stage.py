@@ -87,7 +87,8 @@ def test_low_recall_warns(tmp_path):
 
 
 def test_missing_embeddings_name_the_file_and_the_command(tmp_path):
-    with pytest.raises(UsageError, match=r"embed/items.npy: not found; run `sracl embed .*quickstart.toml` first"):
+    expected = r"embed/items.npy: missing; sracl index needs it, run `sracl embed .*quickstart.toml` first"
+    with pytest.raises(UsageError, match=expected):
         run(tmp_path)
 
 

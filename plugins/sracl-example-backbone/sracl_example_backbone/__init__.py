@@ -24,4 +24,8 @@ def build(config: MeanPoolConfig, n_items: int, max_len: int):
     return MeanPool(config, n_items, max_len)
 
 
-SPEC = BackboneSpec(config_model=MeanPoolConfig, build=build)
+SPEC = BackboneSpec(
+    config_model=MeanPoolConfig,
+    build=build,
+    description="mean of the item embeddings (example plugin)",
+)

@@ -12,9 +12,15 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from sracl_cli.data.dataset import LoaderSpec, SequenceData, from_user_sequences
-from sracl_cli.data.loaders.common import Header, item_text, text_columns, located, read_table, require_interactions, with_item_text
+from sracl_cli.data.loaders.common import (
+    item_text,
+    located,
+    read_table,
+    require_interactions,
+    text_columns,
+    with_item_text,
+)
 from sracl_cli.paths import InputPath
-
 
 
 class RecBoleConfig(BaseModel):
@@ -63,4 +69,4 @@ def _timestamp(file: Path, line_no: int, text: str) -> float:
     return value
 
 
-SPEC = LoaderSpec(config_model=RecBoleConfig, load=load)
+SPEC = LoaderSpec(config_model=RecBoleConfig, load=load, description="RecBole atomic files (.inter, optional .item)")

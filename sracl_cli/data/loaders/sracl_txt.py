@@ -50,4 +50,8 @@ def _read_interactions(file: Path) -> tuple[list[int], list[int], list[int]]:
     return user_ids, lengths, items
 
 
-SPEC = LoaderSpec(config_model=SRACLTxtConfig, load=load)
+SPEC = LoaderSpec(
+    config_model=SRACLTxtConfig,
+    load=load,
+    description="the official SRA-CL files: one user per line, item ids in time order",
+)

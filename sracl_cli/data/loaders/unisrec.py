@@ -14,7 +14,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from sracl_cli.data.dataset import PAD_ID, LoaderSpec, SequenceData
 from sracl_cli.data.loaders.common import (
-    text_columns,
     from_integer_ids,
     is_int,
     item_text,
@@ -22,6 +21,7 @@ from sracl_cli.data.loaders.common import (
     read_fields,
     read_table,
     require_interactions,
+    text_columns,
     with_item_text,
 )
 from sracl_cli.paths import OutputPath
@@ -120,4 +120,8 @@ def _attach_text(data: SequenceData, file: Path, text_fields: list[str] | None) 
     return with_item_text(data, fields, item_text(header, rows, id_column, fields))
 
 
-SPEC = LoaderSpec(config_model=UniSRecConfig, load=load)
+SPEC = LoaderSpec(
+    config_model=UniSRecConfig,
+    load=load,
+    description="UniSRec split files (train/valid/test .inter, item2index, text)",
+)

@@ -47,4 +47,8 @@ def _read_sequences(file: Path) -> list[tuple[str, list[str]]]:
     return sequences
 
 
-SPEC = LoaderSpec(config_model=UserSeqConfig, load=load)
+SPEC = LoaderSpec(
+    config_model=UserSeqConfig,
+    load=load,
+    description="one user per line: user key, then item keys in time order",
+)

@@ -30,7 +30,7 @@ class ExactConfig(BaseModel):
 
 
 class ExactStore:
-    def __init__(self):
+    def __init__(self) -> None:
         self._ids = np.zeros(0, dtype=np.int64)
         self._vectors: np.ndarray | None = None
 
