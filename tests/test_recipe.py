@@ -168,6 +168,29 @@ def test_shipped_recipes_validate(shared_data):
         assert load_recipe(path).name == path.stem
 
 
+def test_every_recipe_under_recipes_validates(shared_data):
+    root = Path(__file__).parents[1] / "recipes"
+    recipes = [p for p in sorted(root.rglob("*.toml")) if not p.name.endswith("report.toml")]
+    assert len(recipes) >= 20
+    for path in recipes:
+        load_recipe(path)
+
+
+def test_the_scientific_ablations_state_only_what_they_change(shared_data):
+    folder = Path(__file__).parents[1] / "recipes" / "repro" / "scientific"
+    bank = load_recipe(folder / "sracl_bank.toml").to_dict()
+    no_cs = load_recipe(folder / "ablation_no_cs.toml").to_dict()
+    flat = {name: _flatten(resolved) for name, resolved in (("bank", bank), ("no_cs", no_cs))}
+    changed = {key for key in flat["bank"] if flat["bank"][key] != flat["no_cs"].get(key)}
+    assert changed == {"name", "objective.alpha", "train.seeds", "output.dir"}
+
+
+def _flatten(resolved: dict) -> dict:
+    return {f"{section}.{key}" if isinstance(values, dict) else section: value
+            for section, values in resolved.items()
+            for key, value in (values.items() if isinstance(values, dict) else [("", values)])}
+
+
 def test_a_recipe_extends_others_in_order_and_states_only_what_it_changes(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     write_recipe(tmp_path, 'name = "base"\n' + QUICKSTART_DATA + '[train]\nepochs = 7\nseed = 1\n'
