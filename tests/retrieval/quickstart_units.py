@@ -10,6 +10,7 @@ import numpy as np
 
 from sracl_cli.data.load import load_dataset
 from sracl_cli.data.units import user_units
+from sracl_cli.data.units_io import save_units
 from sracl_cli.recipe import load_recipe
 from sracl_cli.vectors import l2_normalize
 
@@ -29,3 +30,13 @@ def quickstart(mode: str = "prefix"):
     cumulative = np.vstack([np.zeros((1, DIM), np.float32), np.cumsum(items[data.items], axis=0)])
     sums = cumulative[units.end] - cumulative[units.start]
     return data, units, items, l2_normalize(sums)
+
+
+def write_embed_artifacts(run_dir: Path) -> None:
+    """What `sracl embed` would leave in `run_dir/embed/`, from the cheap vectors above."""
+    _, units, items, unit_vectors = quickstart()
+    embed = run_dir / "embed"
+    embed.mkdir(parents=True)
+    np.save(embed / "items.npy", items)
+    np.save(embed / "users.npy", unit_vectors)
+    save_units(embed / "units.npz", units)

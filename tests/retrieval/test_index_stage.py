@@ -8,20 +8,11 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from quickstart_units import REPO, quickstart
+from quickstart_units import REPO, quickstart, write_embed_artifacts
 from sracl_cli.data.units_io import load_units, save_units
 from sracl_cli.errors import UsageError
 from sracl_cli.recipe import load_recipe
 from sracl_cli.retrieval.stage import run_index
-
-
-def write_embed_artifacts(run_dir):
-    _, units, items, unit_vectors = quickstart()
-    embed = run_dir / "embed"
-    embed.mkdir(parents=True)
-    np.save(embed / "items.npy", items)
-    np.save(embed / "users.npy", unit_vectors)
-    save_units(embed / "units.npz", units)
 
 
 def recipe_for(run_dir, *overrides):

@@ -15,9 +15,8 @@ import numpy as np
 import pytest
 
 from helpers import QUICKSTART_DATA, run_cli, write_recipe
-from quickstart_units import quickstart
+from quickstart_units import quickstart, write_embed_artifacts
 from sracl_cli import kinds, registry
-from sracl_cli.data.units_io import save_units
 from sracl_cli.retrieval.stores.protocol import StoreSpec
 
 TOY_STORE = '''
@@ -97,15 +96,6 @@ def toy_store(tmp_path, monkeypatch):
 def toy_recipe(folder, index_keys: str) -> str:
     body = f'name = "toy"\n{QUICKSTART_DATA}\n[index]\nstore = "toy"\n{index_keys}\n[output]\ndir = "{folder}"\n'
     return str(write_recipe(folder, body))
-
-
-def write_embed_artifacts(run_dir):
-    _, units, items, unit_vectors = quickstart()
-    embed = run_dir / "embed"
-    embed.mkdir(parents=True)
-    np.save(embed / "items.npy", items)
-    np.save(embed / "users.npy", unit_vectors)
-    save_units(embed / "units.npz", units)
 
 
 def test_the_toy_store_is_found_beside_the_builtins(toy_store):
