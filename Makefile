@@ -27,7 +27,7 @@ $(VENV)/.dev-installed: $(VENV)/.installed pyproject.toml
 install: $(VENV)/.installed
 
 quickstart: $(VENV)/.installed
-	$(BIN)/sracl run recipes/quickstart.toml
+	$(BIN)/sracl run --resume recipes/quickstart.toml
 
 test: $(VENV)/.test-installed
 	$(BIN)/python -m pytest -q

@@ -13,10 +13,22 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from sracl_cli.errors import RunFailure, UsageError
 
+
+# --- help lists the commands in pipeline order (issue 14) ---
+class PipelineOrder(TyperGroup):
+    FIRST = ("validate", "embed", "index", "train", "eval", "run")
+
+    def list_commands(self, ctx) -> list[str]:
+        names = super().list_commands(ctx)
+        return sorted(names, key=lambda name: self.FIRST.index(name) if name in self.FIRST else len(self.FIRST))
+
+
 app = typer.Typer(
+    cls=PipelineOrder,
     name="sracl",
     help="SRA-CL for sequential recommendation: embed | index | train | eval, driven by a TOML recipe.",
     no_args_is_help=True,
@@ -25,6 +37,7 @@ app = typer.Typer(
 )
 console = Console()
 errors = Console(stderr=True)
+FLAG = ""  # metavar of a bool flag: the rich help would otherwise show `--resume <bool>`
 
 RecipeArg = Annotated[Path, typer.Argument(help="recipe TOML file", show_default=False)]
 RunDirArg = Annotated[
@@ -56,17 +69,68 @@ def reports_errors(command):
     return wrapper
 
 
+# --- sracl --version (issue 14) ---
+def _print_version(asked: bool) -> None:
+    if asked:
+        from sracl_cli import __version__
+
+        typer.echo(f"sracl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", metavar=FLAG, is_eager=True, callback=_print_version, help="print the version"),
+    ] = False,
+) -> None:
+    """SRA-CL for sequential recommendation: embed | index | train | eval, driven by a TOML recipe."""
+
+
+# --- every command that writes ends by naming what it wrote (issue 14) ---
+def _written(loaded, llm_cache: bool = False):
+    """Print, after the block, the files it wrote: run and semantic folders (and the LLM response cache)."""
+    from sracl_cli.written import reporting_written
+
+    places = [loaded.run_dir, loaded.semantic_dir]
+    if llm_cache:  # only the embed stage writes it
+        from sracl_cli.semantic.cache import cache_path
+
+        places.append(cache_path(loaded))
+    return reporting_written(console, places)
+
+
+def _results(loaded) -> None:
+    """How to read the test metrics, then the file that holds them."""
+    from sracl_cli.evaluation.results import print_results
+
+    print_results(console, loaded)
+
+
 def _load(recipe: Path, overrides: list[str] | None):
     from sracl_cli.recipe import load_recipe
 
     return load_recipe(recipe, overrides)
 
 
+def _writing(folder: Path, name: str, recipe: Path, overrides: list[str] | None):
+    """The lock of the folder a command writes into (exit 2 naming the holder when another run has it)."""
+    from sracl_cli.run_lock import holding
+
+    command = " ".join(["sracl", name, str(recipe), *(f"--set {o}" for o in overrides or [])])
+    return holding([folder], command)
+
+
 @app.command()
 @reports_errors
 def validate(recipe: RecipeArg, set_: SetOpt = None) -> None:
-    """Check a recipe and print it fully resolved (defaults filled in, paths absolute)."""
-    typer.echo(_load(recipe, set_).to_toml(), nl=False)
+    """Check a recipe and its data (no stage runs) and print the recipe fully resolved (defaults filled in)."""
+    from sracl_cli.preflight import check_all
+
+    loaded = _load(recipe, set_)
+    check_all(loaded)
+    typer.echo(loaded.to_toml(), nl=False)
 
 
 @app.command()
@@ -74,12 +138,17 @@ def validate(recipe: RecipeArg, set_: SetOpt = None) -> None:
 def train(
     recipe: RecipeArg,
     set_: SetOpt = None,
-    resume: Annotated[bool, typer.Option("--resume", help="continue from the run's last epoch checkpoint")] = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", metavar=FLAG, help="continue from the run's last epoch checkpoint")
+    ] = False,
 ) -> None:
     """Train the recipe's backbone with its objective, keep the best validation checkpoint, test it."""
     from sracl_cli.runs import train_recipe
 
-    train_recipe(_load(recipe, set_), console, resume=resume)
+    loaded = _load(recipe, set_)
+    with _writing(loaded.run_dir, "train", recipe, set_), _written(loaded):
+        train_recipe(loaded, console, resume=resume)
+    _results(loaded)
 
 
 @app.command("eval")
@@ -88,7 +157,10 @@ def evaluate(recipe: RecipeArg, set_: SetOpt = None) -> None:
     """Evaluate the run's trained checkpoint on the test split (full ranking); writes eval/metrics.json."""
     from sracl_cli.runs import evaluate_recipe
 
-    evaluate_recipe(_load(recipe, set_), console)
+    loaded = _load(recipe, set_)
+    with _writing(loaded.run_dir, "eval", recipe, set_), _written(loaded):
+        evaluate_recipe(loaded, console)
+    _results(loaded)
 
 
 @app.command()
@@ -111,6 +183,7 @@ def compare(
         from sracl_cli.artifacts import write_json
 
         write_json(out, comparison)
+        console.print(f"wrote {out}", markup=False, highlight=False)
 
 
 @app.command()
@@ -141,9 +214,9 @@ def report(
 @reports_errors
 def plugins() -> None:
     """List installed plugins of every kind (built-ins included) and whether they import."""
-    from sracl_cli.plugin_table import plugin_table
+    from sracl_cli.plugin_table import print_plugin_table
 
-    console.print(plugin_table())
+    print_plugin_table(console)
 
 
 @app.command()
@@ -151,12 +224,19 @@ def plugins() -> None:
 def embed(
     recipe: RecipeArg,
     set_: SetOpt = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="count prompts, tokens and cost; call nothing")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", metavar=FLAG, help="count prompts, tokens and cost; call nothing")
+    ] = False,
 ) -> None:
     """Summarise items and user units with the recipe's LLM (cached) and embed the texts."""
     from sracl_cli.semantic.stage import run_embed
 
-    run_embed(_load(recipe, set_), console, dry_run=dry_run)
+    loaded = _load(recipe, set_)
+    if dry_run:  # writes nothing
+        run_embed(loaded, console, dry_run=True)
+        return
+    with _writing(loaded.semantic_dir, "embed", recipe, set_), _written(loaded, llm_cache=True):
+        run_embed(loaded, console)
 
 
 @app.command()
@@ -165,16 +245,29 @@ def index(recipe: RecipeArg, set_: SetOpt = None) -> None:
     """Build the item and user-unit neighbour tables from the embeddings (+ recall check)."""
     from sracl_cli.retrieval.stage import run_index
 
-    run_index(_load(recipe, set_), console)
+    loaded = _load(recipe, set_)
+    with _writing(loaded.semantic_dir, "index", recipe, set_), _written(loaded):
+        run_index(loaded, console)
 
 
 @app.command()
 @reports_errors
-def run(recipe: RecipeArg, set_: SetOpt = None) -> None:
+def run(
+    recipe: RecipeArg,
+    set_: SetOpt = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", metavar=FLAG, help="continue training from the checkpoint a stopped run left")
+    ] = False,
+) -> None:
     """embed → index → train → eval, skipping every stage whose recipe section and inputs are unchanged."""
     from sracl_cli.pipeline import run_pipeline
+    from sracl_cli.preflight import check_all
 
-    run_pipeline(_load(recipe, set_), console)
+    loaded = _load(recipe, set_)
+    check_all(loaded)  # every stage's preconditions, before the first one runs
+    with _writing(loaded.run_dir, "run", recipe, set_), _written(loaded, llm_cache=True):
+        run_pipeline(loaded, console, resume=resume)
+    _results(loaded)
 
 
 def main() -> None:

@@ -30,6 +30,14 @@ def record(stage_dir: Path, recipe: Recipe, stage: str, inputs: list[Path], **fa
     return write_manifest(stage_dir, stage, recipe_sections(recipe, stage), inputs, outputs, **facts)
 
 
+def recorded_sections(stage_dir: Path) -> dict[str, Any] | None:
+    """The recipe sections a stage's manifest recorded; None without a manifest."""
+    manifest_path = stage_dir / layout.MANIFEST
+    if not manifest_path.is_file():
+        return None
+    return json.loads(manifest_path.read_text(encoding="utf-8")).get("recipe")
+
+
 def is_current(stage_dir: Path, recipe: Recipe, stage: str, inputs: list[Path]) -> bool:
     manifest_path = stage_dir / layout.MANIFEST
     if not manifest_path.is_file():

@@ -46,8 +46,12 @@ def _validate_path(value: object, info: ValidationInfo, must_exist: bool) -> Pat
     if not isinstance(value, (str, Path)):
         raise ValueError("expected a path string")
     base_dir = (info.context or {}).get("base_dir")
-    path = resolve_path(value, base_dir)
-    if must_exist and not path.exists():
+    try:
+        path = resolve_path(value, base_dir)
+        found = path.exists() if must_exist else True
+    except OSError as error:  # a name too long for the file system, ...
+        raise ValueError(f"not a usable path: {error.strerror}") from None
+    if not found:
         raise ValueError(f"file not found: {path}")
     return path
 

@@ -6,6 +6,7 @@ Which stages run comes from the stage table: embed and index only when the recip
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from rich.console import Console
@@ -13,25 +14,29 @@ from rich.console import Console
 from sracl_cli import layout
 from sracl_cli.manifests import is_current
 from sracl_cli.recipe import Recipe
+from sracl_cli.run_lock import holding
 from sracl_cli.stages import EMBED, EVAL, INDEX, TRAIN, Stage, objective_needs, stage_inputs
 
 StageRun = Callable[[Recipe, Console], object]
 
 
-def run_pipeline(recipe: Recipe, console: Console) -> None:
+def run_pipeline(recipe: Recipe, console: Console, resume: bool = False) -> None:
+    """`resume`: continue training from the checkpoint a stopped run left, where there is one."""
     needed = objective_needs(recipe)
     for stage, run in ((EMBED, _embed), (INDEX, _index)):
         if stage in needed:
-            _stage(stage, recipe, console, run)
+            with holding([recipe.semantic_dir], f"sracl run {recipe.source}"):  # may be shared with other recipes
+                _stage(stage, recipe, console, run)
+    train = partial(_train, resume=resume)
     if recipe.config.train.seeds:
-        _seeds(recipe, console)
+        _seeds(recipe, console, train)
         return
-    trained = _stage(TRAIN, recipe, console, _train)
+    trained = _stage(TRAIN, recipe, console, train)
     if not trained:
         _stage(EVAL, recipe, console, _eval)
 
 
-def _seeds(recipe: Recipe, console: Console) -> None:
+def _seeds(recipe: Recipe, console: Console, train: StageRun) -> None:
     """A seeds recipe is current when every seed's train and eval stages are, and the summary exists."""
     from sracl_cli.experiment import Experiment
     from sracl_cli.runs import seed_runs
@@ -44,7 +49,7 @@ def _seeds(recipe: Recipe, console: Console) -> None:
         console.print("[green]train[/] (every seed): up to date, skipped")
         return
     console.rule("sracl train (seeds)")
-    _train(recipe, console)
+    train(recipe, console)
 
 
 def _current(stage: Stage, recipe: Recipe, out_dir: Path | None = None) -> bool:
@@ -73,10 +78,10 @@ def _index(recipe: Recipe, console: Console) -> object:
     return run_index(recipe, console)
 
 
-def _train(recipe: Recipe, console: Console) -> object:
-    from sracl_cli.runs import train_recipe
+def _train(recipe: Recipe, console: Console, resume: bool = False) -> object:
+    from sracl_cli.runs import has_checkpoint, train_recipe
 
-    return train_recipe(recipe, console)
+    return train_recipe(recipe, console, resume=resume and has_checkpoint(recipe))
 
 
 def _eval(recipe: Recipe, console: Console) -> object:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from rich.console import Console
 from rich.table import Table
 
 from sracl_cli import kinds, registry
 
+UNBOUNDED = 10_000  # columns: wide enough for any cell
 COLUMNS = ("group", "name", "object", "distribution", "version", "description", "status")
 
 
@@ -15,6 +17,15 @@ def plugin_rows() -> list[tuple[str, ...]]:
         for kind in kinds.KINDS
         for p in registry.discover(kind).values()
     ]
+
+
+def print_plugin_table(console: Console) -> None:
+    """On a terminal the table fits its width; elsewhere (a pipe, a file) no cell is wrapped."""
+    table = plugin_table()
+    if not console.is_terminal:  # a pipe's console is 80 columns wide: give the table its natural width
+        natural = console.measure(table, options=console.options.update_width(UNBOUNDED)).maximum
+        console = Console(file=console.file, width=max(console.width, natural), no_color=console.no_color)
+    console.print(table)
 
 
 def plugin_table() -> Table:

@@ -91,7 +91,9 @@ class TrainSection(Section):
     precision: Literal["float32", "bfloat16"] = Field(
         "float32", description="bfloat16: the forward pass under torch.autocast (CPU with AVX-512 BF16, or CUDA)"
     )
-    threads: int | None = Field(None, gt=0, description="torch CPU threads; default: torch's own choice")
+    threads: int | None = Field(
+        None, gt=0, description="torch CPU threads; default 1 (the only count that repeats its numbers on CPU)"
+    )
 
 
 class EvalSection(Section):
@@ -283,15 +285,21 @@ def read_composed(path: Path, including: tuple[Path, ...] = ()) -> dict[str, Any
         base_path = (path.parent / base).resolve()
         if base_path in including or base_path == path.resolve():
             raise UsageError(f"{path.name}: extends: '{base}' extends itself (a cycle)")
+        if not base_path.is_file():
+            raise UsageError(f"{path.name}: extends: '{base}': no such recipe file ({base_path})")
         merged = _merged(merged, _without_identity(read_composed(base_path, (*including, path.resolve()))))
     return _merged(merged, raw)
 
 
-def _merged(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+def _merged(base: dict[str, Any], top: dict[str, Any], sections: bool = True) -> dict[str, Any]:
+    """`top` over `base`; at the top level (`sections`) a plugin section may switch plugins (`_switched`)."""
     out = dict(base)
     for key, value in top.items():
-        both_tables = isinstance(value, dict) and isinstance(out.get(key), dict)
-        out[key] = _merged(_switched(key, out[key], value), value) if both_tables else value
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            under = _switched(key, out[key], value) if sections else out[key]
+            out[key] = _merged(under, value, sections=False)
+        else:
+            out[key] = value
     return out
 
 
@@ -355,11 +363,16 @@ def _validate_plugin_keys(kind: Kind[Any], raw: dict[str, Any], context: dict, p
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise UsageError(f"{path}: recipe file not found") from None
     except OSError as error:
         raise UsageError(f"{path}: cannot read recipe: {error.strerror}") from None
+    try:
+        text = raw.decode("utf-8-sig")  # a byte-order mark at the start is dropped
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise UsageError(f"{path.name}:{line}: not UTF-8 text ({error.reason} at byte {error.start})") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

@@ -22,8 +22,9 @@ from sracl_cli.errors import UsageError
 from sracl_cli.evaluation.report import summary_table
 from sracl_cli.evaluation.stage import evaluate_checkpoint, run_eval
 from sracl_cli.experiment import Experiment
-from sracl_cli.manifests import write_resolved_recipe
+from sracl_cli.manifests import recipe_sections, recorded_sections, write_resolved_recipe
 from sracl_cli.recipe import Recipe
+from sracl_cli.stages import EVAL, TRAIN
 from sracl_cli.training.stage import print_data_summary, train_experiment
 
 
@@ -102,12 +103,28 @@ def summarize(results: dict[int, dict[str, float]]) -> dict:
     return {"seeds": seeds, "metrics": metrics}
 
 
+def has_checkpoint(recipe: Recipe) -> bool:
+    """Whether `--resume` has something to continue: the run's checkpoint, or any seed's."""
+    seeds = recipe.config.train.seeds
+    if not seeds:
+        return (TRAIN.folder(recipe) / layout.CHECKPOINT).exists()
+    folders = [layout.seed_dir(recipe.run_dir, seed) for seed in seeds]
+    return any((TRAIN.folder(recipe, folder) / layout.CHECKPOINT).exists()
+               or (EVAL.folder(recipe, folder) / layout.METRICS).exists() for folder in folders)
+
+
 def _train_seed(run: Experiment, console: Console, resume: bool) -> dict[str, float]:
     metrics_file = run.eval_dir / layout.METRICS
-    if resume and metrics_file.exists():
+    if resume and metrics_file.exists() and _finished_with(run):
         console.print(f"finished earlier, skipped ({metrics_file})")
         return json.loads(metrics_file.read_text(encoding="utf-8"))["metrics"]
     return train_experiment(run, console, resume=resume and _has_checkpoint(run))
+
+
+def _finished_with(run: Experiment) -> bool:
+    """The seed's train and eval manifests record this recipe's sections (it was not made by an edited recipe)."""
+    return all(recorded_sections(stage.folder(run.recipe, run.out_dir)) == recipe_sections(run.recipe, stage.name)
+               for stage in (TRAIN, EVAL))
 
 
 def _has_checkpoint(run: Experiment) -> bool:

@@ -224,4 +224,21 @@ def test_extends_errors_name_the_file(tmp_path):
     assert result.exit_code == 2 and "extends: 'a.toml' extends itself (a cycle)" in result.stderr
     write_recipe(tmp_path, 'extends = "absent.toml"\n', name="c.toml")
     result = run_cli("validate", tmp_path / "c.toml")
-    assert result.exit_code == 2 and f"{tmp_path / 'absent.toml'}: recipe file not found" in result.stderr
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"c.toml: extends: 'absent.toml': no such recipe file ({tmp_path / 'absent.toml'})"
+
+
+def test_non_utf8_recipe_names_the_file_and_line(tmp_path):
+    recipe = tmp_path / "recipe.toml"
+    recipe.write_bytes(b'name = "x"\n# caf\xe9\n')
+    result = run_cli("validate", recipe)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "recipe.toml:2: not UTF-8 text (invalid continuation byte at byte 16)"
+
+
+def test_recipe_with_a_byte_order_mark_validates(tmp_path):
+    recipe = tmp_path / "recipe.toml"
+    recipe.write_bytes(b"\xef\xbb\xbf" + f'name = "bom"\n{QUICKSTART_DATA}'.encode())
+    result = run_cli("validate", recipe)
+    assert result.exit_code == 0, result.stderr
+    assert 'name = "bom"' in result.stdout

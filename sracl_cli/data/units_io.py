@@ -6,18 +6,14 @@ from pathlib import Path
 
 import numpy as np
 
-from sracl_cli.artifacts import write_atomic
+from sracl_cli.artifacts import write_npz
 from sracl_cli.data.units import UserUnits
 
 ARRAYS = ("user", "start", "end", "in_train_pool")
 
 
 def save_units(path: Path, units: UserUnits) -> Path:
-    def write(tmp: Path) -> None:
-        with open(tmp, "wb") as handle:  # a file handle: np.savez would append ".npz" to a path
-            np.savez(handle, mode=np.array(units.mode), **{name: getattr(units, name) for name in ARRAYS})
-
-    return write_atomic(Path(path), write)
+    return write_npz(Path(path), {"mode": np.array(units.mode), **{name: getattr(units, name) for name in ARRAYS}})
 
 
 def load_units(path: Path) -> UserUnits:

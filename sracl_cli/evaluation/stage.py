@@ -30,7 +30,7 @@ def evaluate_checkpoint(exp: Experiment, device: torch.device, console: Console,
     metrics = evaluate_samples(model, exp.split.test, exp.data, eval_cfg, device)
     eval_dir = exp.eval_dir
     write_json(eval_dir / layout.METRICS, {"split": "test", "users": len(exp.split.test), "metrics": metrics})
-    record(eval_dir, exp.recipe, EVAL.name, stage_inputs(EVAL, exp.recipe, exp.out_dir))
+    record(eval_dir, exp.recipe, EVAL.name, stage_inputs(EVAL, exp.recipe, exp.out_dir), items=exp.data.n_items)
     title = f"{exp.recipe.name}: test, full ranking over {exp.data.n_items:,} items"
     console.print(metrics_table(metrics, eval_cfg.ks, title=title))
     return metrics

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sracl_cli import layout
+from sracl_cli.artifacts import load_npy, read_artifact
 from sracl_cli.data.units import UserUnits
 from sracl_cli.data.units_io import load_units
 from sracl_cli.errors import UsageError
@@ -40,11 +42,16 @@ def load_semantic_inputs(recipe: Recipe, n_items: int) -> SemanticInputs:
     }
     for path in files.values():
         STAGES[path.parent.name].require(path, recipe, "SRA-CL training")
+
+    def read(name: str, load=load_npy):
+        path = files[name]
+        return read_artifact(path, load, f"run `sracl {path.parent.name} {os.path.relpath(recipe.source)}` again")
+
     inputs = SemanticInputs(
-        item_neighbors=np.load(files["item_neighbors"]),
-        user_neighbors=np.load(files["user_neighbors"]),
-        unit_embeddings=np.load(files["users"]),
-        units=load_units(files["units"]),
+        item_neighbors=read("item_neighbors"),
+        user_neighbors=read("user_neighbors"),
+        unit_embeddings=read("users"),
+        units=read("units", load_units),
     )
     _check_shapes(inputs, n_items, recipe.semantic_dir)
     return inputs

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sracl_cli import kinds, layout, registry
-from sracl_cli.artifacts import write_npy
+from sracl_cli.artifacts import load_npy, read_artifact, write_npy
 from sracl_cli.data.units import UserUnits
 from sracl_cli.data.units_io import load_units
 from sracl_cli.errors import UsageError
@@ -26,6 +26,7 @@ from sracl_cli.manifests import record
 from sracl_cli.recipe import IndexSection, Recipe
 from sracl_cli.retrieval.exclusions import ExcludeSelf, UnitRules
 from sracl_cli.retrieval.neighbors import Pool, item_neighbors, item_pool, unit_pool, user_neighbors
+from sracl_cli.retrieval.preflight import check_index
 from sracl_cli.retrieval.recall import sampled_recall, warn_if_low
 from sracl_cli.retrieval.stores.protocol import StoreSpec, VectorStore
 from sracl_cli.stages import EMBED, INDEX, stage_inputs
@@ -45,6 +46,7 @@ def run_index(recipe: Recipe, console: Console) -> dict:
     index_dir = INDEX.folder(recipe)
     inputs = stage_inputs(INDEX, recipe)  # the embed stage's products: item and unit vectors, the units
     items, users, units = load_inputs(inputs, recipe)
+    check_index(recipe, len(items) - 1, units)  # before a store is created in the index folder
     spec = registry.load(kinds.VECTOR_STORE, section.store)
     config = recipe.plugins["index"]  # the store's own keys, validated by its config_model
     rules = UnitRules.from_section(section)
@@ -84,8 +86,9 @@ def run_index(recipe: Recipe, console: Console) -> dict:
 def load_inputs(paths: list[Path], recipe: Recipe) -> tuple[np.ndarray, np.ndarray, UserUnits]:
     for path in paths:
         EMBED.require(path, recipe, "sracl index")
-    items, users, units = np.load(paths[0]), np.load(paths[1]), load_units(paths[2])
     rerun = f"run `sracl embed {os.path.relpath(recipe.source)}` again"
+    items, users = read_artifact(paths[0], load_npy, rerun), read_artifact(paths[1], load_npy, rerun)
+    units = read_artifact(paths[2], load_units, rerun)
     if items.ndim != 2 or users.ndim != 2 or items.shape[1] != users.shape[1]:
         raise UsageError(
             f"{paths[0].parent}: item embeddings {items.shape} and unit embeddings {users.shape} do not match; {rerun}"

@@ -14,10 +14,12 @@ import hashlib
 import json
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sracl_cli.errors import UsageError
 from sracl_cli.semantic.providers.protocol import Result
 
 if TYPE_CHECKING:
@@ -60,16 +62,30 @@ def cache_key(
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+@contextmanager
+def named_on_failure(path: Path) -> Iterator[None]:
+    """SQLite's errors as one line naming the cache file and what to do; a locked database is not damage."""
+    try:
+        yield
+    except sqlite3.OperationalError as error:
+        raise UsageError(f"{path}: the LLM response cache cannot be used ({error}); check the file and its folder "
+                         "are writable, or set llm.cache to another path") from None
+    except sqlite3.DatabaseError as error:
+        raise UsageError(f"{path}: the LLM response cache is damaged ({error}); restore it from a copy, or move it "
+                         "aside and run `sracl embed` again (the replies it held are asked for again)") from None
+
+
 class ResponseCache:
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        # Another recipe may write the same file at the same time: wait for its lock rather than fail.
-        self._db = sqlite3.connect(path, timeout=60)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # WAL + NORMAL: a commit survives the process being killed; only a power cut can lose the last ones.
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
+        with named_on_failure(path):
+            # Another recipe may write the same file at the same time: wait for its lock rather than fail.
+            self._db = sqlite3.connect(path, timeout=60)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            # WAL + NORMAL: a commit survives the process being killed; only a power cut can lose the last ones.
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(SCHEMA)
 
     def __enter__(self) -> ResponseCache:
         return self
@@ -84,14 +100,15 @@ class ResponseCache:
         """The cached text of every key that has one."""
         keys = list(keys)
         found: dict[str, str] = {}
-        for begin in range(0, len(keys), LOOKUP_CHUNK):
-            chunk = keys[begin : begin + LOOKUP_CHUNK]
-            marks = ",".join("?" * len(chunk))
-            found.update(self._db.execute(f"SELECT key, text FROM responses WHERE key IN ({marks})", chunk))
+        with named_on_failure(self.path):
+            for begin in range(0, len(keys), LOOKUP_CHUNK):
+                chunk = keys[begin : begin + LOOKUP_CHUNK]
+                marks = ",".join("?" * len(chunk))
+                found.update(self._db.execute(f"SELECT key, text FROM responses WHERE key IN ({marks})", chunk))
         return found
 
     def store(self, result: Result) -> None:
-        with self._db:
+        with named_on_failure(self.path), self._db:
             self._db.execute(
                 "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -107,7 +124,7 @@ class ResponseCache:
             self._db.execute("DELETE FROM failures WHERE key = ?", (result.key,))
 
     def store_failure(self, result: Result) -> None:
-        with self._db:
+        with named_on_failure(self.path), self._db:
             self._db.execute(
                 "INSERT INTO failures VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET "
                 "error = excluded.error, attempts = attempts + excluded.attempts, last_time = excluded.last_time",
@@ -116,7 +133,8 @@ class ResponseCache:
 
     def counts(self) -> dict[str, int]:
         count = "SELECT COUNT(*) FROM {}"
-        return {table: self._db.execute(count.format(table)).fetchone()[0] for table in ("responses", "failures")}
+        with named_on_failure(self.path):
+            return {table: self._db.execute(count.format(table)).fetchone()[0] for table in ("responses", "failures")}
 
 
 def _now() -> str:

@@ -146,12 +146,14 @@ def _print(report: dict[str, Any], console: Console) -> None:
     for column in ("", "items", f"users ({report['user_unit']})", "total"):
         table.add_column(column, justify="right" if column else "left")
     _row(table, "prompts", {"item": report["item_prompts"], "user": report["user_prompts"]})
-    _row(table, "input tokens (est.)", report["input_tokens"])
-    _row(table, "output tokens, typical", report["output_tokens_typical"])
-    if report["output_tokens_max"] is not None:
-        _row(table, "output tokens, at most", report["output_tokens_max"])
+    if report["calls_llm"]:  # a provider that calls no model has no tokens to count
+        _row(table, "input tokens (est.)", report["input_tokens"])
+        _row(table, "output tokens, typical", report["output_tokens_typical"])
+        if report["output_tokens_max"] is not None:
+            _row(table, "output tokens, at most", report["output_tokens_max"])
     console.print(table)
-    console.print(Text(f"input tokens: {report['input_token_method']}"))
+    if report["calls_llm"]:
+        console.print(Text(f"input tokens: {report['input_token_method']}"))
     console.print(Text(_cost_line(report)))
     if report["cached"] is not None:
         total = report["item_prompts"] + report["user_prompts"]

@@ -21,7 +21,7 @@ from sracl_cli import kinds, registry
 from sracl_cli.data.units import UserUnits
 from sracl_cli.errors import RunFailure
 from sracl_cli.semantic.cache import ResponseCache, cache_key, cache_path
-from sracl_cli.semantic.progress import generation_progress, summary_table
+from sracl_cli.semantic.progress import GenerationProgress, summary_table
 from sracl_cli.semantic.prompts import PromptSet, build_prompts
 from sracl_cli.semantic.providers.protocol import LLMProvider, ProviderAborted, ProviderSpec, Request, Result
 from sracl_cli.semantic.replies import item_text_from_reply
@@ -84,7 +84,10 @@ def generate_texts(recipe: Recipe, data: SequenceData, console: Console) -> Sema
     replies = _replies(provider, prompts, keys, recipe, tally, console)
     texts = _texts(prompts, keys, replies, parse_items=provider.generates)
     stats = _stats(len(prompts), tally, texts.unparsable, time.perf_counter() - started)
-    console.print(summary_table(provider.name, stats))
+    if provider.generates:
+        console.print(summary_table(provider.name, stats))
+    else:  # no model: retries, tokens and cost mean nothing here
+        console.print(f"texts: {len(prompts):,} prompts used as written ({provider.name} calls no model)")
     if tally.failures:
         raise _failure(recipe, tally)
     return SemanticTexts(texts.items, texts.units, prompts.units, stats)
@@ -132,9 +135,8 @@ def _run(provider, requests: list[Request], cache, replies: dict[str, str], tall
         return
     try:
         if provider.generates:
-            with generation_progress(console) as progress:
-                task = progress.add_task(provider.name, total=len(requests), tokens=0, cost=0.0)
-                advance = functools.partial(_advance, progress, task, tally)
+            with GenerationProgress(console, provider.name, len(requests)) as progress:
+                advance = functools.partial(_advance, progress, tally)
                 asyncio.run(_collect(provider, requests, cache, replies, tally, advance))
         else:
             asyncio.run(_collect(provider, requests, cache, replies, tally, lambda: None))
@@ -155,8 +157,8 @@ async def _collect(provider, requests, cache, replies, tally, on_result) -> None
         on_result()
 
 
-def _advance(progress, task, tally: Tally) -> None:
-    progress.update(task, advance=1, tokens=tally.prompt_tokens + tally.completion_tokens, cost=tally.cost)
+def _advance(progress: GenerationProgress, tally: Tally) -> None:
+    progress.advance(tally.prompt_tokens + tally.completion_tokens, tally.cost)
 
 
 @dataclass(frozen=True)

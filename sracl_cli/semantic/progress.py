@@ -1,4 +1,4 @@
-"""What the generation shows: a live progress bar while calls run, and a summary table at the end."""
+"""What the generation shows: the progress of the calls while they run, and a summary table at the end."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from sracl_cli.progress_lines import ProgressLines
+
 
 class CallRateColumn(ProgressColumn):
     def render(self, task: Task) -> Text:
@@ -23,7 +25,40 @@ class CallRateColumn(ProgressColumn):
         return Text(f"{speed:,.1f} calls/s" if speed else "- calls/s", style="progress.data.speed")
 
 
-def generation_progress(console: Console) -> Progress:
+class GenerationProgress:
+    """`with GenerationProgress(console, "litellm", n) as progress:` then `progress.advance(tokens, cost)` after
+    each reply (tokens and USD so far). A rich bar on a terminal; elsewhere a plain line every 10 % or 30 s."""
+
+    def __init__(self, console: Console, description: str, total: int):
+        self._bar: Progress | None = None
+        self._lines: ProgressLines | None = None
+        if console.is_terminal:
+            self._bar = _rich_bar(console)
+            self._task = self._bar.add_task(description, total=total, tokens=0, cost=0.0)
+        else:
+            self._lines = ProgressLines(console, f"LLM ({description})", total, "calls")
+
+    def __enter__(self) -> GenerationProgress:
+        if self._bar is not None:
+            self._bar.__enter__()
+        if self._lines is not None:
+            self._lines.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(*exc)
+        if self._lines is not None:
+            self._lines.__exit__(*exc)
+
+    def advance(self, tokens: int, cost: float) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, advance=1, tokens=tokens, cost=cost)
+        elif self._lines is not None:
+            self._lines.advance(1, details=f"{tokens:,} tokens  ${cost:,.4f}")
+
+
+def _rich_bar(console: Console) -> Progress:
     """A bar whose task takes the fields `tokens` and `cost` (USD so far)."""
     return Progress(
         TextColumn("[bold]{task.description}"),

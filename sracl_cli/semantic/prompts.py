@@ -119,14 +119,10 @@ def item_titles(data: SequenceData) -> list[str]:
 
 def item_attributes(data: SequenceData, fields: list[str] | None, recipe_file: str) -> list[str]:
     """The `{attributes}` text of every item id (index 0 is "")."""
+    problem = item_fields_problem(data, fields)
+    if problem:
+        raise UsageError(f"{recipe_file}: prompts.item_fields: {problem}")
     fields = list(data.item_text) if fields is None else fields
-    unknown = [name for name in fields if name not in data.item_text]
-    if unknown:
-        known = ", ".join(data.item_text) or "none"
-        raise UsageError(
-            f"{recipe_file}: prompts.item_fields: the dataset has no item text field "
-            f"{', '.join(repr(name) for name in unknown)}; its fields: {known}"
-        )
     if not fields:
         return ["", *(f"id: {data.item_ids[item]}" for item in range(1, data.n_items + 1))]
     columns = [(name, data.item_text[name]) for name in fields]
@@ -137,6 +133,15 @@ def item_attributes(data: SequenceData, fields: list[str] | None, recipe_file: s
             for item in range(1, data.n_items + 1)
         ),
     ]
+
+
+def item_fields_problem(data: SequenceData, fields: list[str] | None) -> str | None:
+    """Why `prompts.item_fields` does not fit the dataset's item text fields, or None."""
+    unknown = [name for name in fields or [] if name not in data.item_text]
+    if not unknown:
+        return None
+    known = ", ".join(data.item_text) or "none"
+    return f"the dataset has no item text field {', '.join(repr(name) for name in unknown)}; its fields: {known}"
 
 
 def context_texts(data: SequenceData, section: PromptsSection, titles: list[str]) -> list[str]:

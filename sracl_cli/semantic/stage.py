@@ -22,11 +22,13 @@ from sracl_cli.manifests import record, write_resolved_recipe
 from sracl_cli.recipe import Recipe
 from sracl_cli.semantic.embedders.progress import EmbeddingProgress
 from sracl_cli.semantic.generate import SemanticTexts, generate_texts
+from sracl_cli.semantic.preflight import check_embed
 from sracl_cli.stages import EMBED, stage_inputs
 
 
 def run_embed(recipe: Recipe, console: Console, dry_run: bool = False) -> dict:
     data = load_dataset(recipe)
+    check_embed(recipe, data)
     if dry_run:
         from sracl_cli.semantic.dry_run import dry_run_report
 

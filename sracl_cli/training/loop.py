@@ -18,7 +18,7 @@ from torch.optim.lr_scheduler import LRScheduler
 from sracl_cli.data.split import Samples
 from sracl_cli.models.protocol import Batch
 from sracl_cli.training.module import TrainingModule
-from sracl_cli.training.progress import epoch_progress, print_epoch
+from sracl_cli.training.progress import EpochProgress, print_epoch
 from sracl_cli.training.resume import TrainState
 from sracl_cli.training.runtime import Runtime
 
@@ -75,20 +75,17 @@ def train_epoch(trainee: Trainee, inputs: Tensor, targets: Tensor, batch_size: i
     order = torch.randperm(len(targets), generator=generator)
     totals: dict[str, float] = {}
     started = time.perf_counter()
-    with epoch_progress(console, enabled=runtime.is_main) as progress:
-        task = progress.add_task(
-            f"epoch {epoch}", total=(len(order) + batch_size - 1) // batch_size, losses="", rate=0.0
-        )
-        for rows in order.split(batch_size):
+    n_batches = (len(order) + batch_size - 1) // batch_size
+    with EpochProgress(console, f"epoch {epoch}", n_batches, enabled=runtime.is_main) as progress:
+        for done, rows in enumerate(order.split(batch_size), start=1):
             sample_units = trainee.module.loss_objective.sample_units
             batch = batch_rows(sample_units, inputs, targets, runtime.shard(rows), runtime.device)
             loss, losses = train_step(trainee, batch, runtime)
             for name, value in {"loss": loss, **losses}.items():
                 totals[name] = totals.get(name, 0.0) + value.item() * len(rows)
-            done = progress.tasks[0].completed + 1
             seen = min(done * batch_size, len(order))
             shown = "  ".join(f"{name} {total / seen:.4f}" for name, total in totals.items())
-            progress.update(task, advance=1, losses=shown, rate=seen / (time.perf_counter() - started))
+            progress.advance(shown, seen / (time.perf_counter() - started))
     seconds = time.perf_counter() - started
     means = {name: total / len(order) for name, total in totals.items()}
     return {"loss": means.pop("loss"), "losses": means, "seconds": seconds, "samples_per_s": len(order) / seconds}

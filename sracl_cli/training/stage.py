@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from functools import partial
 from typing import TYPE_CHECKING, cast
 
@@ -12,12 +13,12 @@ from torch import nn
 from sracl_cli import kinds, layout, registry
 from sracl_cli.artifacts import write_json
 from sracl_cli.checkpoint import save_state
-from sracl_cli.devices import pick_device
+from sracl_cli.devices import pick_device, set_threads
 from sracl_cli.errors import UsageError
 from sracl_cli.evaluation.evaluate import evaluate_samples
 from sracl_cli.evaluation.stage import evaluate_checkpoint
 from sracl_cli.experiment import Experiment
-from sracl_cli.manifests import record, write_resolved_recipe
+from sracl_cli.manifests import recipe_sections, record, write_resolved_recipe
 from sracl_cli.objectives.protocol import ObjectiveContext
 from sracl_cli.objectives.semantic_inputs import load_semantic_inputs
 from sracl_cli.stages import TRAIN, stage_inputs
@@ -25,7 +26,13 @@ from sracl_cli.training.early_stopping import EarlyStopping
 from sracl_cli.training.loop import Loop, Trainee, fit
 from sracl_cli.training.module import TrainingModule
 from sracl_cli.training.optimizer import build_optimizer, build_schedule
-from sracl_cli.training.resume import TrainState, restore_train_state, save_train_state
+from sracl_cli.training.resume import (
+    TrainState,
+    recipe_key,
+    restore_train_state,
+    resumable_epoch,
+    save_train_state,
+)
 from sracl_cli.training.runtime import Runtime, SingleProcess
 from sracl_cli.training.seeding import seed_everything
 
@@ -35,11 +42,12 @@ if TYPE_CHECKING:
 
 def train_experiment(exp: Experiment, console: Console, resume: bool = False) -> dict[str, float]:
     train_cfg = exp.recipe.config.train
-    if train_cfg.threads:
-        torch.set_num_threads(train_cfg.threads)
+    set_threads(train_cfg.threads)
     runtime = SingleProcess(pick_device(train_cfg.device), train_cfg.precision)
     generator = seed_everything(train_cfg.seed)
     trainee = build_trainee(exp, runtime)
+    if not resume:
+        note_resumable(exp, console)
     state = (_resumed_state(exp, trainee, console) if resume
              else TrainState(generator, EarlyStopping(train_cfg.patience)))
     if runtime.is_main:
@@ -101,16 +109,34 @@ def _save_epoch(exp: Experiment, trainee: Trainee, state: TrainState, improved: 
     if improved:
         save_state(exp.train_dir / layout.MODEL, trainee.model.state_dict())
     write_json(exp.train_dir / layout.HISTORY, state.history)
-    save_train_state(exp.train_dir / layout.CHECKPOINT, trainee, state)
+    save_train_state(exp.train_dir / layout.CHECKPOINT, trainee, state, recipe_key(exp.recipe))
 
 
 def _resumed_state(exp: Experiment, trainee: Trainee, console: Console) -> TrainState:
     checkpoint = exp.train_dir / layout.CHECKPOINT
     if not checkpoint.exists():
         raise UsageError(f"{checkpoint}: nothing to resume (no checkpoint); run without --resume")
-    state = restore_train_state(checkpoint, trainee, exp.recipe.config.train.patience)
+    state = restore_train_state(checkpoint, trainee, exp.recipe.config.train.patience, recipe_key(exp.recipe))
     console.print(f"resuming after epoch {state.epoch} (best so far: epoch {state.stopper.best_epoch})")
     return state
+
+
+def note_resumable(exp: Experiment, console: Console) -> None:
+    """Say so before a fresh start overwrites the checkpoint a stopped run of this recipe left."""
+    checkpoint = exp.train_dir / layout.CHECKPOINT
+    epoch = resumable_epoch(checkpoint, recipe_key(exp.recipe))
+    if epoch is not None and not _finished(exp, epoch):
+        console.print(f"note: {checkpoint} holds epoch {epoch} of a stopped run of this recipe; starting over "
+                      "(`sracl run --resume` or `sracl train --resume` continues it instead)", highlight=False,
+                      markup=False, soft_wrap=True)
+
+
+def _finished(exp: Experiment, epoch: int) -> bool:
+    manifest = exp.train_dir / layout.MANIFEST
+    if not manifest.is_file():
+        return False
+    recorded = json.loads(manifest.read_text(encoding="utf-8"))
+    return recorded.get("epochs_run") == epoch and recorded.get("recipe") == recipe_sections(exp.recipe, TRAIN.name)
 
 
 def print_data_summary(exp: Experiment, console: Console) -> None:
@@ -118,7 +144,8 @@ def print_data_summary(exp: Experiment, console: Console) -> None:
     console.print(
         f"[bold]{data.name}[/]: {data.n_users:,} users, {data.n_items:,} items, {data.n_interactions:,} interactions; "
         f"{len(split.train):,} training samples, {len(split.valid):,} valid, {len(split.test):,} test"
-        + (f" ({split.skipped_users:,} users with < 3 items skipped)" if split.skipped_users else "")
+        + (f" ({split.skipped_users:,} users with < 3 items skipped)" if split.skipped_users else ""),
+        soft_wrap=True,  # one line in a log file too
     )
 
 

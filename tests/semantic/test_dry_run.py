@@ -49,7 +49,10 @@ def test_passthrough_without_model_estimates_from_characters():
     assert (report["item_prompts"], report["user_prompts"]) == (7_216, 15_115)
     assert report["input_token_method"] == "characters / 4 (no llm.model to count with)"
     assert report["cost_usd_typical"] == 0 and report["cached"] is None
-    assert "cost: none (passthrough calls no model)" in out.file.getvalue()
+    assert report["output_tokens_typical"] == report["output_tokens_max"] == {"item": 0, "user": 0}
+    printed = out.file.getvalue()
+    assert "cost: none (passthrough calls no model)" in printed
+    assert "tokens" not in printed  # nothing is sent to a model: no token counts to show
 
 
 @pytest.mark.slow

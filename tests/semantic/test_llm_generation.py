@@ -6,6 +6,7 @@ import asyncio
 import io
 import json
 import secrets
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -157,7 +158,7 @@ def test_retries_are_bounded(tmp_path, tiny, api_key):
         results = run_provider(recipe, 2)
     assert server.requests == 2 * 3
     assert [(r.ok, r.attempts) for r in results] == [(False, 3), (False, 3)]
-    assert "InternalServerError" in results[0].error
+    assert results[0].error.startswith("HTTP 500 InternalServerError: ")
 
 
 def test_timeouts_are_retried_then_reported(tmp_path, tiny, api_key):
@@ -166,7 +167,7 @@ def test_timeouts_are_retried_then_reported(tmp_path, tiny, api_key):
         results = run_provider(recipe, 1)
     assert server.requests == 2
     assert [(r.ok, r.attempts) for r in results] == [(False, 2)]
-    assert "Timeout" in results[0].error
+    assert results[0].error.startswith("timed out: ")
 
 
 def test_failures_are_kept_apart_and_retried_next_run(tmp_path, api_key):
@@ -197,7 +198,7 @@ def test_failures_are_kept_apart_and_retried_next_run(tmp_path, api_key):
 def test_rejected_credentials_stop_the_run(tmp_path, tiny, api_key):
     with FakeLLMServer(api_key="the-right-key") as server:
         recipe = litellm_recipe(tmp_path, server.api_base, tiny, concurrency=4)
-        with pytest.raises(RunFailure, match="LLM calls stopped: AuthenticationError") as info:
+        with pytest.raises(RunFailure, match="LLM calls stopped: HTTP 401 AuthenticationError") as info:
             generate(recipe)
     assert server.requests <= 4
     assert api_key not in str(info.value)
@@ -249,3 +250,34 @@ def _wait_for(condition, timeout_s: float) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.02)
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # closed again on leaving: nothing listens there
+
+
+def test_a_refused_connection_stops_at_once_naming_api_base(tmp_path, tiny, api_key, monkeypatch):
+    waits = []
+    monkeypatch.setattr(retry, "backoff_s", lambda *args: waits.append(args) or 0.0)
+    api_base = f"http://127.0.0.1:{closed_port()}/v1"
+    recipe = litellm_recipe(tmp_path, api_base, tiny, concurrency=4, max_retries=5)
+    with pytest.raises(RunFailure) as info:
+        generate(recipe)
+    message = str(info.value)
+    assert message.startswith(f"LLM calls stopped: llm.api_base = {api_base}: connection refused; is the server")
+    assert "InternalServerError" not in message
+    assert waits == []  # not one retry
+    assert table(recipe, "failures") == [] and table(recipe, "responses") == []
+
+
+def test_progress_is_printed_as_lines_when_piped(tmp_path, tiny, api_key):
+    out = quiet()  # not a terminal: plain lines instead of a live bar
+    with FakeLLMServer() as server:
+        recipe = litellm_recipe(tmp_path, server.api_base, tiny, concurrency=4)
+        generate_texts(recipe, load_dataset(recipe), out)
+    progress = [line for line in out.file.getvalue().splitlines() if line.startswith("LLM (litellm): ")]
+    assert len(progress) == 11  # at 11, 22, ..., 110 calls and at the last
+    assert progress[-1].startswith("LLM (litellm): 111/111 calls (100%)")
+    assert all(" tokens  $0.0000" in line and "calls/s" in line for line in progress)

@@ -19,7 +19,8 @@ def test_texts_are_the_user_messages_and_nothing_is_written(tmp_path):
     body = f'name = "tiny"\n{data}\n[output]\ndir = "{tmp_path / "runs" / "x"}"\n'
     recipe = load_recipe(write_recipe(tmp_path, body))
     dataset = load_dataset(recipe)
-    texts = generate_texts(recipe, dataset, Console(file=io.StringIO()))
+    out = Console(file=io.StringIO(), width=120)
+    texts = generate_texts(recipe, dataset, out)
     prompts = build_prompts(recipe, dataset)
     assert texts.item_texts == ["", *(p.content for p in prompts.items)]
     assert texts.unit_texts == [p.content for p in prompts.users]
@@ -27,6 +28,8 @@ def test_texts_are_the_user_messages_and_nothing_is_written(tmp_path):
     assert len(texts.units) == len(texts.unit_texts) == 52
     assert texts.stats["calls"] == 111 and texts.stats["cost_usd"] == 0 and texts.stats["json_unparsable"] == 0
     assert not (tmp_path / "runs").exists()
+    printed = out.file.getvalue()
+    assert printed == "texts: 111 prompts used as written (passthrough calls no model)\n"  # no retries, tokens, cost
 
 
 def test_both_providers_are_registered_and_import_without_litellm():

@@ -1,6 +1,7 @@
 """What every loader shares: located lines and fields, integer fields, headed tables, item text, CSR arrays.
 
-Every problem in a file becomes UsageError("file:line: reason").
+Every problem in a file becomes UsageError("file:line: reason"); a UTF-8 byte-order mark at the start of a file
+is dropped, and tokens quoted in messages show invisible characters escaped.
 """
 
 from __future__ import annotations
@@ -18,27 +19,49 @@ from sracl_cli.paths import InputPath
 
 Rows = Iterator[tuple[int, list[str]]]  # (line number, fields)
 
+MAX_DIGITS = 18  # an integer id fits int64; longer digit strings are not ids (and int() refuses 4,300+ digits)
+MAX_ITEM_ID = 10_000_000  # file ids are kept as they are, so the catalogue is 1..max id: a bigger one is a wrong file
+SHOWN_CHARS = 40
+
 
 def located(file: Path, line_no: int, reason: str) -> UsageError:
     return UsageError(f"{file.name}:{line_no}: {reason}")
 
 
+def shown(token: str) -> str:
+    """`token` quoted for a message: cut to SHOWN_CHARS, invisible characters (a BOM, tabs, ...) escaped."""
+    cut = token[:SHOWN_CHARS] + ("..." if len(token) > SHOWN_CHARS else "")
+    visible = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in cut)
+    return f"'{visible}'"
+
+
 def read_fields(file: Path, sep: str | None = None) -> Rows:
     """(line number, fields) of each non-blank line; sep None = any whitespace."""
     try:
-        with file.open(encoding="utf-8") as handle:
+        with file.open(encoding="utf-8-sig") as handle:
             for line_no, line in enumerate(handle, 1):
                 line = line.rstrip("\r\n")
                 if line.strip():
                     yield line_no, line.split(sep)
-    except UnicodeDecodeError as error:
-        raise UsageError(f"{file.name}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    except UnicodeDecodeError:
+        raise _not_utf8(file) from None
     except OSError as error:
         raise UsageError(f"{file}: cannot read: {error.strerror}") from None
 
 
+def _not_utf8(file: Path) -> UsageError:
+    """The decoder reads in blocks, so the failing line is found again from the bytes."""
+    raw = file.read_bytes()
+    try:
+        raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line_no = raw[: error.start].count(b"\n") + 1
+        return located(file, line_no, f"not UTF-8 text ({error.reason} at byte {error.start})")
+    return UsageError(f"{file.name}: not UTF-8 text")
+
+
 def is_int(token: str) -> bool:
-    return token.isascii() and token.isdigit()
+    return token.isascii() and token.isdigit() and len(token) <= MAX_DIGITS
 
 
 def int_fields(file: Path, line_no: int, fields: list[str], count: int, what: str) -> list[int]:
@@ -47,8 +70,18 @@ def int_fields(file: Path, line_no: int, fields: list[str], count: int, what: st
         raise located(file, line_no, f"expected {count} integers ({what}), got {len(fields)} fields")
     for token in fields:
         if not (is_int(token) or (token[:1] == "-" and is_int(token[1:]))):
-            raise located(file, line_no, f"expected {count} integers ({what}), got '{token}'")
+            raise located(file, line_no, f"expected {count} integers ({what}), got {shown(token)}")
     return [int(token) for token in fields]
+
+
+def check_item_id(file: Path, line_no: int, item: int, first: int = 1) -> None:
+    """A file id kept as the item id: at least `first` (1-based ids; 0-based indexes), at most MAX_ITEM_ID."""
+    if item < first:
+        padding = " (ids start at 1; 0 is padding)" if first == 1 else ""
+        raise located(file, line_no, f"item id {item} is below {first}{padding}")
+    if item > MAX_ITEM_ID - 1 + first:
+        raise located(file, line_no, f"item id {item} is above {MAX_ITEM_ID:,}: ids are kept as they are, so they "
+                      "must number the items from 1 (renumber them, or key items by name with the user-seq loader)")
 
 
 @dataclass(frozen=True)
@@ -72,7 +105,11 @@ def read_table(file: Path) -> tuple[Header, Rows]:
     first = next(lines, None)
     if first is None:
         raise located(file, 1, "expected a header line, the file is empty")
-    names, types = zip(*(column.partition(":")[::2] for column in first[1]))
+    line_no, columns = first
+    names, types = zip(*(column.partition(":")[::2] for column in columns))
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise located(file, line_no, f"column {shown(repeated[0])} appears more than once in the header")
     header = Header(file, list(names), list(types))
     return header, _checked_rows(header, lines)
 
@@ -86,10 +123,19 @@ def _checked_rows(header: Header, lines: Rows) -> Rows:
 
 
 def item_text(header: Header, rows: Rows, id_column: str, text_fields: list[str]) -> dict[str, dict[str, str]]:
-    """{item key: {field: text}} for the chosen text columns of a headed table."""
+    """{item key: {field: text}} for the chosen text columns of a headed table; an item key may have one row."""
     key_at = header.column(id_column)
     field_at = {name: header.column(name, "text_fields") for name in text_fields}
-    return {fields[key_at]: {name: fields[i].strip() for name, i in field_at.items()} for _, fields in rows}
+    text: dict[str, dict[str, str]] = {}
+    line_of: dict[str, int] = {}
+    for line_no, fields in rows:
+        key = fields[key_at]
+        if key in line_of:
+            where = f"{header.file.name}:{line_of[key]}"
+            raise located(header.file, line_no, f"item {shown(key)} already has a row ({where}); keep one of them")
+        line_of[key] = line_no
+        text[key] = {name: fields[i].strip() for name, i in field_at.items()}
+    return text
 
 
 def read_item_tsv(file: Path, text_fields: list[str] | None) -> tuple[list[str], dict[str, dict[str, str]]]:

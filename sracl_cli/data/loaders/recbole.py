@@ -17,6 +17,7 @@ from sracl_cli.data.loaders.common import (
     located,
     read_table,
     require_interactions,
+    shown,
     text_columns,
     with_item_text,
 )
@@ -51,7 +52,10 @@ def _read_sequences(config: RecBoleConfig) -> list[tuple[str, list[str]]]:
     by_user: dict[str, list[tuple[float, str]]] = {}
     for line_no, fields in rows:
         time = 0.0 if time_at is None else _timestamp(config.path, line_no, fields[time_at])
-        by_user.setdefault(fields[user_at], []).append((time, fields[item_at]))
+        user, item = fields[user_at], fields[item_at]
+        if not user.strip() or not item.strip():
+            raise located(config.path, line_no, f"empty {config.user_field if not user.strip() else config.item_field}")
+        by_user.setdefault(user, []).append((time, item))
     return [(user, _by_time(events)) for user, events in by_user.items()]
 
 
@@ -65,7 +69,7 @@ def _timestamp(file: Path, line_no: int, text: str) -> float:
     except ValueError:
         value = math.nan
     if not math.isfinite(value):
-        raise located(file, line_no, f"timestamp '{text}' is not a finite number")
+        raise located(file, line_no, f"timestamp {shown(text)} is not a finite number")
     return value
 
 

@@ -11,6 +11,7 @@ from sracl_cli.data.dataset import LoaderSpec, SequenceData
 from sracl_cli.data.loaders.common import (
     SequenceFileConfig,
     attach_item_tsv,
+    check_item_id,
     from_integer_ids,
     int_fields,
     located,
@@ -36,8 +37,7 @@ def _read_interactions(file: Path) -> tuple[list[int], list[int], list[int]]:
     seen: set[int] = set()
     for line_no, fields in read_fields(file):
         user, item = int_fields(file, line_no, fields, 2, "user item")
-        if item < 1:
-            raise located(file, line_no, f"item id {item} is below 1 (ids start at 1; 0 is padding)")
+        check_item_id(file, line_no, item)
         if not user_ids or user != user_ids[-1]:
             if user in seen:
                 reason = f"user {user} appears again after other users (lines must be grouped by user)"

@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from sracl_cli.data.dataset import PAD_ID, LoaderSpec, SequenceData
 from sracl_cli.data.loaders.common import (
+    check_item_id,
     from_integer_ids,
     is_int,
     item_text,
@@ -21,6 +22,7 @@ from sracl_cli.data.loaders.common import (
     read_fields,
     read_table,
     require_interactions,
+    shown,
     text_columns,
     with_item_text,
 )
@@ -80,11 +82,14 @@ def _read_rows(file: Path) -> dict[str, Row]:
     for line_no, fields in lines:
         user = fields[user_at]
         if user in rows:
-            raise located(file, line_no, f"user '{user}' already has a row ({file.name}:{rows[user].line_no})")
+            raise located(file, line_no, f"user {shown(user)} already has a row ({file.name}:{rows[user].line_no})")
         history = fields[history_at].split()
         if not all(map(is_int, [*history, fields[target_at]])):
             raise located(file, line_no, "expected 0-based integer item indexes")
-        rows[user] = Row(line_no, user, [int(i) for i in history], int(fields[target_at]))
+        indexes = [int(i) for i in [*history, fields[target_at]]]
+        for index in indexes:
+            check_item_id(file, line_no, index, first=0)
+        rows[user] = Row(line_no, user, indexes[:-1], indexes[-1])
     return rows
 
 
@@ -104,10 +109,16 @@ def _read_item_index(file: Path) -> dict[int, str]:
     if not file.is_file():
         return {}
     asins: dict[int, str] = {}
+    line_of: dict[int, int] = {}
     for line_no, fields in read_fields(file, sep="\t"):
         if len(fields) != 2 or not is_int(fields[1]):
             raise located(file, line_no, "expected 'item<TAB>index'")
-        asins[int(fields[1])] = fields[0]
+        index = int(fields[1])
+        check_item_id(file, line_no, index, first=0)
+        if index in line_of:
+            raise located(file, line_no, f"index {index} already has a line ({file.name}:{line_of[index]})")
+        line_of[index] = line_no
+        asins[index] = fields[0]
     return asins
 
 

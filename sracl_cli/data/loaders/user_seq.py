@@ -1,6 +1,7 @@
 """`user-seq`: one user per line, `user item item ...` (whitespace separated, chronological).
 
-Integer item tokens (all >= 1) are kept as ids, like sracl-txt; any other tokens get ids by first appearance.
+Integer item tokens (all in 1..10,000,000) are kept as ids, like sracl-txt; any other tokens get ids by first
+appearance (item text is looked up by the token either way).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from sracl_cli.data.dataset import LoaderSpec, SequenceData, from_user_sequences
 from sracl_cli.data.loaders.common import (
+    MAX_ITEM_ID,
     SequenceFileConfig,
     attach_item_tsv,
     from_integer_ids,
@@ -16,6 +18,7 @@ from sracl_cli.data.loaders.common import (
     located,
     read_fields,
     require_interactions,
+    shown,
 )
 
 
@@ -26,7 +29,7 @@ class UserSeqConfig(SequenceFileConfig):
 def load(config: UserSeqConfig, name: str) -> SequenceData:
     sequences = _read_sequences(config.path)
     tokens = [token for _, items in sequences for token in items]
-    if all(is_int(token) and int(token) >= 1 for token in tokens):
+    if all(is_int(token) and 1 <= int(token) <= MAX_ITEM_ID for token in tokens):
         lengths = [len(items) for _, items in sequences]
         data = from_integer_ids(name, [user for user, _ in sequences], lengths, [int(token) for token in tokens])
     else:
@@ -39,9 +42,9 @@ def _read_sequences(file: Path) -> list[tuple[str, list[str]]]:
     first_line: dict[str, int] = {}
     for line_no, (user, *items) in read_fields(file):
         if not items:
-            raise located(file, line_no, f"expected a user followed by its items, got only '{user}'")
+            raise located(file, line_no, f"expected a user followed by its items, got only {shown(user)}")
         if user in first_line:
-            raise located(file, line_no, f"user '{user}' already has a line ({file.name}:{first_line[user]})")
+            raise located(file, line_no, f"user {shown(user)} already has a line ({file.name}:{first_line[user]})")
         first_line[user] = line_no
         sequences.append((user, items))
     return sequences

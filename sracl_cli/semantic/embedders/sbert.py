@@ -108,11 +108,18 @@ def build(config: SentenceTransformersConfig, progress: Progress | None = None) 
 
     transformers.utils.logging.disable_progress_bar()
     device = model_device(config.device)
+    if folder is None:
+        import huggingface_hub
+
+        huggingface_hub.utils.logging.set_verbosity_error()  # one line below, not a warning per retry
     try:
         model = SentenceTransformer(str(folder or config.model), device=device, local_files_only=folder is not None)
     except (OSError, ValueError) as error:
         where = f"folder {folder}" if folder else "a local folder or a reachable hub model id"
-        raise UsageError(f"embedding.model: cannot load '{config.model}' as {where}: {error}") from None
+        offline = " (HF_HUB_OFFLINE is set: only models already in the hub cache load)" if (
+            folder is None and os.environ.get("HF_HUB_OFFLINE", "0") not in ("", "0")) else ""
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise UsageError(f"embedding.model: cannot load '{config.model}' as {where}{offline}: {reason}") from None
     return SentenceTransformerEmbedder(model, config.model, progress, config.dtype)
 
 

@@ -90,7 +90,7 @@ class LiteLLMProvider:
             results.put_nowait(_WORKER_DONE)
 
     async def _complete(self, request: Request) -> Result:
-        from sracl_cli.semantic.providers.retry import backoff_s, verdict
+        from sracl_cli.semantic.providers.retry import backoff_s, unreachable, verdict
 
         started = time.perf_counter()
         attempt = 0
@@ -103,7 +103,8 @@ class LiteLLMProvider:
             except Exception as error:  # every failure is classified; none may escape a worker unreported
                 outcome = verdict(error)
                 if outcome == "abort":
-                    raise ProviderAborted(self._describe(error)) from None
+                    reason = unreachable(error)
+                    raise ProviderAborted(self._unreachable(reason) if reason else self._describe(error)) from None
                 if outcome == "fail" or attempt > self._llm.max_retries:
                     latency = time.perf_counter() - started
                     return Result(request.key, error=self._describe(error), latency_s=latency, attempts=attempt)
@@ -153,7 +154,16 @@ class LiteLLMProvider:
         return cost_usd(self._model, prompt_tokens, completion_tokens) or 0.0
 
     def _describe(self, error: BaseException) -> str:
-        return redact(f"{type(error).__name__}: {error}", self._api_key)[:ERROR_MAX_CHARS]
+        from sracl_cli.semantic.providers.retry import what_happened
+
+        return redact(f"{what_happened(error)}: {error}", self._api_key)[:ERROR_MAX_CHARS]
+
+    def _unreachable(self, reason: str) -> str:
+        if self._llm.api_base:
+            return (f"llm.api_base = {self._llm.api_base}: {reason}; is the server running there? "
+                    "(or fix llm.api_base in the recipe)")
+        return (f"the API of {self._model}: {reason}; no network? (llm.api_base is unset, so LiteLLM's "
+                f"default endpoint for this model is used; set llm.api_base for a local server)")
 
 
 def identity(llm: LiteLLMConfig) -> dict[str, Any]:
