@@ -58,7 +58,7 @@ def test_exact_store_writes_tables_and_manifest(tmp_path):
 @pytest.mark.slow
 def test_chroma_store_agrees_with_exact_and_reports_recall(tmp_path):
     write_embed_artifacts(tmp_path)
-    facts, printed = run(tmp_path, "index.recall_sample=300")
+    facts, printed = run(tmp_path, 'index.store="chroma"', "index.recall_sample=300")
     assert facts["recall_at_k"]["items"] >= 0.98 and facts["recall_at_k"]["units"] >= 0.98
     assert "recall@10 vs exact" in printed and "warning" not in printed
     assert (tmp_path / "index" / "chroma").is_dir()
@@ -71,7 +71,7 @@ def test_chroma_store_agrees_with_exact_and_reports_recall(tmp_path):
 @pytest.mark.slow
 def test_low_recall_warns(tmp_path):
     write_embed_artifacts(tmp_path)
-    facts, printed = run(tmp_path, "index.hnsw_m=2", "index.hnsw_construction_ef=2", "index.hnsw_search_ef=1",
+    facts, printed = run(tmp_path, 'index.store="chroma"', "index.hnsw_m=2", "index.hnsw_construction_ef=2", "index.hnsw_search_ef=1",
                          "index.recall_sample=200")
     assert min(facts["recall_at_k"].values()) < 0.98
     assert "warning:" in printed and "raise index.hnsw_search_ef" in printed
@@ -95,9 +95,9 @@ def test_rerun_reuses_the_filled_chroma_collections(tmp_path, monkeypatch):
     from sracl_cli.retrieval.stores.chroma import ChromaStore
 
     write_embed_artifacts(tmp_path)
-    run(tmp_path, "index.recall_sample=0")
+    run(tmp_path, 'index.store="chroma"', "index.recall_sample=0")
     first = np.load(tmp_path / "index" / "user_neighbors.npy")
     monkeypatch.setattr(ChromaStore, "upsert", lambda *a, **kw: pytest.fail("filled collection was rebuilt"))
-    facts, _ = run(tmp_path, "index.recall_sample=0")
+    facts, _ = run(tmp_path, 'index.store="chroma"', "index.recall_sample=0")
     np.testing.assert_array_equal(np.load(tmp_path / "index" / "user_neighbors.npy"), first)
     assert facts["recall_at_k"] == {"items": None, "units": None}
