@@ -71,8 +71,8 @@ def test_chroma_store_agrees_with_exact_and_reports_recall(tmp_path):
 @pytest.mark.slow
 def test_low_recall_warns(tmp_path):
     write_embed_artifacts(tmp_path)
-    facts, printed = run(tmp_path, 'index.store="chroma"', "index.hnsw_m=2", "index.hnsw_construction_ef=2", "index.hnsw_search_ef=1",
-                         "index.recall_sample=200")
+    facts, printed = run(tmp_path, 'index.store="chroma"', "index.hnsw_m=2", "index.hnsw_construction_ef=2",
+                         "index.hnsw_search_ef=1", "index.recall_sample=200")
     assert min(facts["recall_at_k"].values()) < 0.98
     assert "warning:" in printed and "raise index.hnsw_search_ef" in printed
 
