@@ -12,8 +12,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.progress import Progress
+
+if TYPE_CHECKING:
+    from typing import Self
 
 EVERY_FRACTION = 0.1
 EVERY_S = 30.0
@@ -96,3 +101,23 @@ def duration(seconds: float | None) -> str:
     if seconds < 3600:
         return f"{seconds // 60}m{seconds % 60:02d}s"
     return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+class BarOrLines:
+    """What the progress displays share: a rich bar on a terminal (`_bar`), else plain lines (`_lines`)."""
+
+    _bar: Progress | None = None
+    _lines: ProgressLines | None = None
+
+    def __enter__(self) -> Self:
+        if self._bar is not None:
+            self._bar.__enter__()
+        if self._lines is not None:
+            self._lines.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(*exc)
+        if self._lines is not None:
+            self._lines.__exit__(*exc)

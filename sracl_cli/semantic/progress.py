@@ -16,7 +16,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from sracl_cli.progress_lines import ProgressLines
+from sracl_cli.progress_lines import BarOrLines, ProgressLines
 
 
 class CallRateColumn(ProgressColumn):
@@ -25,7 +25,7 @@ class CallRateColumn(ProgressColumn):
         return Text(f"{speed:,.1f} calls/s" if speed else "- calls/s", style="progress.data.speed")
 
 
-class GenerationProgress:
+class GenerationProgress(BarOrLines):
     """`with GenerationProgress(console, "litellm", n) as progress:` then `progress.advance(tokens, cost)` after
     each reply (tokens and USD so far). A rich bar on a terminal; elsewhere a plain line every 10 % or 30 s."""
 
@@ -37,19 +37,6 @@ class GenerationProgress:
             self._task = self._bar.add_task(description, total=total, tokens=0, cost=0.0)
         else:
             self._lines = ProgressLines(console, f"LLM ({description})", total, "calls")
-
-    def __enter__(self) -> GenerationProgress:
-        if self._bar is not None:
-            self._bar.__enter__()
-        if self._lines is not None:
-            self._lines.__enter__()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self._bar is not None:
-            self._bar.__exit__(*exc)
-        if self._lines is not None:
-            self._lines.__exit__(*exc)
 
     def advance(self, tokens: int, cost: float) -> None:
         if self._bar is not None:

@@ -9,10 +9,10 @@ from __future__ import annotations
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from sracl_cli.progress_lines import ProgressLines
+from sracl_cli.progress_lines import BarOrLines, ProgressLines
 
 
-class EpochProgress:
+class EpochProgress(BarOrLines):
     """`with EpochProgress(console, "epoch 3", n_batches) as progress:` then `progress.advance(losses, rate)`
     after each batch (`losses`: the running means as text, `rate`: samples per second)."""
 
@@ -24,19 +24,6 @@ class EpochProgress:
             self._task = self._bar.add_task(description, total=batches, losses="", rate=0.0)
         elif enabled:
             self._lines = ProgressLines(console, description, batches, "batches")
-
-    def __enter__(self) -> EpochProgress:
-        if self._bar is not None:
-            self._bar.__enter__()
-        if self._lines is not None:
-            self._lines.__enter__()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self._bar is not None:
-            self._bar.__exit__(*exc)
-        if self._lines is not None:
-            self._lines.__exit__(*exc)
 
     def advance(self, losses: str, rate: float) -> None:
         if self._bar is not None:

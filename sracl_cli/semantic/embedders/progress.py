@@ -16,10 +16,10 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from sracl_cli.progress_lines import ProgressLines
+from sracl_cli.progress_lines import BarOrLines, ProgressLines
 
 
-class EmbeddingProgress:
+class EmbeddingProgress(BarOrLines):
     """`with EmbeddingProgress(console) as progress:` then `progress.task("items", n)` before each
     `embed` call; the embedder calls `progress(done)` after every batch (`done`: texts in that batch)."""
 
@@ -37,17 +37,6 @@ class EmbeddingProgress:
             )
         self._task: TaskID | None = None
         self._lines: ProgressLines | None = None
-
-    def __enter__(self) -> EmbeddingProgress:
-        if self._bar is not None:
-            self._bar.__enter__()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self._bar is not None:
-            self._bar.__exit__(*exc)
-        if self._lines is not None:
-            self._lines.__exit__(*exc)
 
     def task(self, description: str, total: int) -> None:
         if self._bar is not None:
