@@ -282,13 +282,27 @@ def read_composed(path: Path, including: tuple[Path, ...] = ()) -> dict[str, Any
         raise UsageError(f"{path.name}: extends: expected a recipe file name or a list of them")
     merged: dict[str, Any] = {}
     for base in bases:
-        base_path = (path.parent / base).resolve()
+        base_path = _base_path(path, base)
         if base_path in including or base_path == path.resolve():
             raise UsageError(f"{path.name}: extends: '{base}' extends itself (a cycle)")
-        if not base_path.is_file():
+        if not _is_file(base_path):
             raise UsageError(f"{path.name}: extends: '{base}': no such recipe file ({base_path})")
         merged = _merged(merged, _without_identity(read_composed(base_path, (*including, path.resolve()))))
     return _merged(merged, raw)
+
+
+def _base_path(path: Path, base: str) -> Path:
+    try:
+        return (path.parent / base).resolve()
+    except (OSError, ValueError) as error:  # e.g. a NUL byte, a name too long for the file system
+        raise UsageError(f"{path.name}: extends: '{base}' is not a usable file name ({error})") from None
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name too long for the file system
+        return False
 
 
 def _merged(base: dict[str, Any], top: dict[str, Any], sections: bool = True) -> dict[str, Any]:

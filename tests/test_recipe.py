@@ -217,6 +217,13 @@ def test_picking_another_plugin_drops_the_old_plugins_keys(tmp_path):
     assert load_recipe(base, ["objective.name=sracl"]).to_dict()["objective"]["alpha"] == 0.3
 
 
+def test_an_unusable_extends_name_is_exit_2(tmp_path):  # found by tests/test_fuzz_recipes.py
+    for name in ("a\\u0000b", "x" * 5000):
+        recipe = write_recipe(tmp_path, f'extends = "{name}"\n')
+        result = run_cli("validate", recipe)
+        assert result.exit_code == 2 and result.stderr.startswith("recipe.toml: extends: "), result.stderr
+
+
 def test_extends_errors_name_the_file(tmp_path):
     write_recipe(tmp_path, 'extends = "b.toml"\n', name="a.toml")
     write_recipe(tmp_path, 'extends = "a.toml"\n', name="b.toml")
