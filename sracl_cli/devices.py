@@ -10,10 +10,9 @@ from sracl_cli.errors import UsageError
 def pick_device(choice: str) -> torch.device:
     if choice == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if choice == "cuda" and not torch.cuda.is_available():
-        raise UsageError(
-            "train.device: 'cuda' asked for, but this torch build sees no CUDA device; use 'cpu' or 'auto'"
-        )
+    problem = cuda_problem(choice) if choice.startswith("cuda") else None
+    if problem:
+        raise UsageError(f"train.device: {problem}")
     return torch.device(choice)
 
 
