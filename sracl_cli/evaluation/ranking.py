@@ -29,8 +29,7 @@ def target_ranks(
         rows = slice(start, start + batch_size)
         inputs = torch.from_numpy(samples.inputs[rows]).to(device)
         targets = torch.from_numpy(samples.targets[rows]).to(device)
-        scores = model.encode(inputs) @ item_table.T
-        scores[:, 0] = float("-inf")
+        scores = all_item_scores(model, inputs, item_table)
         if mask_history:
             _mask_seen_items(scores, targets, samples, data, rows)
         top = scores.topk(max_k, dim=1).indices
@@ -39,6 +38,14 @@ def target_ranks(
         ranks[rows] = batch_ranks.cpu().numpy()
     model.train(was_training)
     return ranks
+
+
+def all_item_scores(model, inputs: torch.Tensor, item_table: torch.Tensor) -> torch.Tensor:
+    """Scores [B, n_items + 1] of every item for left-padded inputs [B, L]; padding (column 0) is -inf.
+    Evaluation and `sracl recommend` both rank by it, so a recommendation's top k is what eval counted."""
+    scores = model.encode(inputs) @ item_table.T
+    scores[:, 0] = float("-inf")
+    return scores
 
 
 def _mask_seen_items(scores, targets, samples: Samples, data: SequenceData, rows: slice) -> None:
