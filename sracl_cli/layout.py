@@ -28,6 +28,8 @@ CHECKPOINT = "checkpoint.pt"
 HISTORY = "history.json"
 # eval/
 METRICS = "metrics.json"
+# page/ (`sracl page`): index.html and its images
+PAGE = "page"
 
 
 def seed_dir(run_dir: Path, seed: int) -> Path:
