@@ -210,26 +210,6 @@ def report(
     console.print(f"updated the '{loaded.name}' block of {update}")
 
 
-# --- sracl page: one static HTML page per run (issue 13) ---
-@app.command()
-@reports_errors
-def page(
-    run: Annotated[Path, typer.Argument(help="run directory, or the recipe that made it", show_default=False)],
-    out: Annotated[
-        Path | None, typer.Option("--out", help="folder for index.html and its images; default RUN/page")
-    ] = None,
-    length_groups: Annotated[
-        str, typer.Option("--length-groups", help="where the sequence-length groups start: 7,11 = < 7, 7–10, > 10")
-    ] = "7,11",
-    examples: Annotated[int, typer.Option("--examples", min=1, help="items and user units shown")] = 5,
-    k: Annotated[int, typer.Option("--k", min=1, help="neighbours shown per example")] = 5,
-) -> None:
-    """The run's page: training curves, test metrics by sequence length, semantic neighbours with titles."""
-    from sracl_cli.reporting.page import make_page
-
-    make_page(console, run, out, length_groups, examples, k)
-
-
 @app.command()
 @reports_errors
 def plugins() -> None:
@@ -288,6 +268,108 @@ def run(
     with _writing(loaded.run_dir, "run", recipe, set_), _written(loaded, llm_cache=True):
         run_pipeline(loaded, console, resume=resume)
     _results(loaded)
+
+
+# --- sracl recommend / export: recommendations out of a trained run, and a model for serving (issue 13) ---
+RunArg = Annotated[
+    Path, typer.Argument(help="the run's recipe, or its run directory (holds recipe.resolved.toml)", show_default=False)
+]
+SeedOpt = Annotated[
+    int | None,
+    typer.Option("--seed", help="which seed's model of a train.seeds run (default: the best validation)",
+                 show_default=False),
+]
+
+
+@app.command()
+@reports_errors
+def recommend(
+    run: RunArg,
+    user: Annotated[str | None, typer.Option("--user", help="a user id of the dataset", show_default=False)] = None,
+    history: Annotated[
+        str | None, typer.Option("--history", help='a new user: item ids, oldest first ("i1 i2 ...")',
+                                 show_default=False)
+    ] = None,
+    input_file: Annotated[
+        Path | None, typer.Option("--input", help="queries: .jsonl or .csv/.tsv of users or histories",
+                                  show_default=False)
+    ] = None,
+    all_users: Annotated[bool, typer.Option("--all-users", metavar=FLAG, help="every user of the dataset")] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="write to .jsonl, .csv or .parquet", show_default=False)
+    ] = None,
+    k: Annotated[int, typer.Option("-k", help="items per query")] = 20,
+    exclude_seen: Annotated[
+        bool, typer.Option("--exclude-seen/--no-exclude-seen", help="hide the items of the history")
+    ] = True,
+    seed: SeedOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", metavar=FLAG, help="print JSON instead of a table")] = False,
+    set_: SetOpt = None,
+) -> None:
+    """Top-k items with titles from a trained run: for a user, a new history, a file of queries, or every user."""
+    from sracl_cli.serving.command import Request, recommend_command
+
+    request = Request(run, user, history, input_file, all_users, out, k, exclude_seen, seed, as_json, set_ or [])
+    recommend_command(request, console, errors)
+
+
+@app.command()
+@reports_errors
+def export(
+    run: RunArg,
+    out: Annotated[Path, typer.Option("--out", help="folder for the model file and items.json", show_default=False)],
+    format_: Annotated[
+        str, typer.Option("--format", help="onnx (onnxruntime, no torch needed) or torchscript")
+    ] = "onnx",
+    seed: SeedOpt = None,
+    set_: SetOpt = None,
+) -> None:
+    """The trained encoder plus its item table as one ONNX (or TorchScript) graph, with the item id mapping."""
+    from sracl_cli.serving.command import export_command
+
+    export_command(run, format_, out, seed, set_ or [], console)
+
+
+# --- sracl data prepare | fetch: any data in (issue 13) ---
+data_app = typer.Typer(help="Get data in: public Amazon dumps to a csv-loader dataset; the paper's files.",
+                       no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+
+@data_app.command("prepare")
+@reports_errors
+def data_prepare(
+    reviews: Annotated[Path, typer.Argument(help="Amazon reviews, JSON lines (.json or .json.gz), 2014 or 2018",
+                                            show_default=False, exists=True, dir_okay=False)],
+    out: Annotated[Path, typer.Option("--out", help="folder for interactions.csv, items.csv, recipe.toml",
+                                      show_default=False)],
+    meta: Annotated[Path | None, typer.Option("--meta", help="the matching metadata file (titles, brand, categories)",
+                                              show_default=False, exists=True, dir_okay=False)] = None,
+    min_core: Annotated[int, typer.Option("--min-core", min=1, help="keep users and items with >= this many reviews")
+                        ] = 5,
+) -> None:
+    """Amazon review + metadata dumps → interactions.csv, items.csv and a recipe for the csv loader (k-core)."""
+    from sracl_cli.data.prepare_command import prepare_command
+
+    prepare_command(reviews, meta, out, min_core, console)
+
+
+@data_app.command("fetch")
+@reports_errors
+def data_fetch(
+    names: Annotated[list[str], typer.Argument(help="beauty, office, sports, yelp, or all", show_default=False)],
+    dir_: Annotated[Path | None, typer.Option("--dir", help="data folder (default: $SRACL_DATA, else ./data)",
+                                              show_default=False)] = None,
+    base_url: Annotated[str | None, typer.Option("--base-url", help="mirror of the official repository's raw "
+                                                 "files (default: $SRACL_FETCH_URL, else GitHub)",
+                                                 show_default=False)] = None,
+) -> None:
+    """The paper's interaction files from the official SRA-CL repository, checked against their sha256."""
+    from sracl_cli.data.fetch import base_url as resolve_url
+    from sracl_cli.data.fetch import fetch
+
+    folder = dir_ or Path(os.environ.get("SRACL_DATA") or "data")
+    fetch(names, folder, resolve_url(base_url), console)
 
 
 def main() -> None:
