@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sracl_cli import kinds, registry
 from sracl_cli.data.dataset import SequenceData
 from sracl_cli.data.load import load_dataset
+from sracl_cli.data.sequences import SequenceSamples, sequence_samples
 from sracl_cli.data.split import Split, leave_one_out
 from sracl_cli.models.protocol import BackboneSpec
 from sracl_cli.recipe import Recipe
@@ -42,6 +43,14 @@ class Experiment:
     @property
     def eval_dir(self) -> Path:
         return EVAL.folder(self.recipe, self.out_dir)
+
+    @cached_property
+    def sequences(self) -> SequenceSamples | None:
+        """The sequence windows of the training part, when the recipe trains on them (`train.samples`)."""
+        train, max_len = self.recipe.config.train, self.recipe.config.data.max_len
+        if train.samples != "sequence":
+            return None
+        return sequence_samples(self.data, max_len, train.window_stride or max(1, max_len // 4))
 
     @cached_property
     def backbone_spec(self) -> BackboneSpec[Any]:

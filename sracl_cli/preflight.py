@@ -1,7 +1,8 @@
 """What `sracl validate` and `sracl run` check before any stage runs: every precondition of the stages the
 recipe's objective needs (each stage also checks its own part: `semantic/preflight.py`, `retrieval/preflight.py`).
 
-- the recipe alone: [prompts] templates, and the CUDA devices it asks for;
+- the recipe alone: [prompts] templates, the CUDA devices it asks for, and whether its objective trains in its
+  `train.samples` mode;
 - the dataset: it loads (every error is `file:line`), `prompts.item_fields` names its item text fields, and
   `index.k` leaves every item and every user unit k neighbours.
 
@@ -31,12 +32,14 @@ def check_all(recipe: Recipe) -> None:
     from sracl_cli.stages import EMBED, INDEX, objective_needs
 
     needs = objective_needs(recipe)
-    problems = template_problems(recipe) + train_device_problems(recipe)
+    problems = template_problems(recipe) + train_device_problems(recipe) + sample_mode_problems(recipe)
     if EMBED in needs:
         problems += embedding_device_problems(recipe)
     if problems:
         raise UsageError(*problems)
     data = load_dataset(recipe)
+    if recipe.config.train.samples == "sequence":
+        problems += sequence_backbone_problems(recipe, data.n_items)
     if EMBED in needs:
         problems += item_field_problems(recipe, data)
     if INDEX in needs:
@@ -54,3 +57,28 @@ def train_device_problems(recipe: Recipe) -> list[str]:
 
     problem = cuda_problem(device)
     return [f"{recipe.source.name}: train.device: {problem}"] if problem else []
+
+
+def sample_mode_problems(recipe: Recipe) -> list[str]:
+    from sracl_cli import kinds, registry
+
+    mode, name = recipe.config.train.samples, recipe.config.objective.name
+    spec = registry.load(kinds.OBJECTIVE, name)
+    if mode in spec.samples:
+        return []
+    return [f"{recipe.source.name}: train.samples = \"{mode}\": objective '{name}' trains only with "
+            f"train.samples = {' or '.join(repr(m) for m in spec.samples)}"]
+
+
+def sequence_backbone_problems(recipe: Recipe, n_items: int) -> list[str]:
+    """Sequence samples need the backbone's all-positions pass (builds the backbone: imports torch)."""
+    from sracl_cli import kinds, registry
+    from sracl_cli.models.protocol import sequence_backbone
+
+    backbone = registry.load(kinds.BACKBONE, recipe.config.model.backbone)
+    try:
+        sequence_backbone(backbone.build(recipe.model_params, n_items, recipe.config.data.max_len),
+                          recipe.config.model.backbone)
+    except UsageError as error:
+        return [f"{recipe.source.name}: {line}" for line in error.lines]
+    return []

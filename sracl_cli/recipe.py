@@ -3,7 +3,8 @@
 A recipe may `extends` other recipe files (merged in order, the recipe's own keys last). Validation runs in
 two passes. The first checks the sections sracl owns. The second checks the keys that belong to a plugin
 (in each plugin section of `kinds.KINDS`: [data], [model], [objective], [llm], [embedding], [index]) against
-the chosen plugin's own pydantic model. Every problem becomes one line `file: dotted.key: reason`.
+the chosen plugin's own pydantic model ([logging] chooses several: each one's sub-table against its model).
+Every problem becomes one line `file: dotted.key: reason`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, RootModel, SerializeAsAny, ValidationError, field_validator
 
 from sracl_cli import registry
 from sracl_cli.errors import UsageError
@@ -94,6 +95,22 @@ class TrainSection(Section):
     threads: int | None = Field(
         None, gt=0, description="torch CPU threads; default 1 (the only count that repeats its numbers on CPU)"
     )
+    gather_negatives: bool = Field(
+        True, description="under torchrun: contrastive negatives from every process's rows (false: each "
+        "process's own rows, cheaper; no effect in one process)",
+    )
+    samples: Literal["prefix", "sequence"] = Field(
+        "prefix", description="prefix: one sample per training prefix (the paper); sequence: one pass per user "
+        "trains every prefix (data/sequences.py)",
+    )
+    window_stride: int | None = Field(
+        None, gt=0, description="sequence samples: windows of a part longer than max_len end this many items "
+        "apart; default max_len // 4 (each target keeps at least 3/4 of the window as context)",
+    )
+    batch_by: Literal["targets", "sequences"] = Field(
+        "targets", description="sequence samples: batch_size counts target positions (as a prefix batch) "
+        "or sequences",
+    )
 
 
 class EvalSection(Section):
@@ -171,6 +188,19 @@ class IndexSection(PluginSection):
     recall_sample: int = Field(1000, ge=0)
 
 
+class LoggingSection(PluginSection):
+    """`to` names the trackers; each one's own keys are its sub-table (`[logging.mlflow] tracking_uri = ...`)."""
+
+    to: list[str] = Field(
+        default_factory=list, description="experiment trackers (sracl.loggers) every epoch's metrics go to: "
+        "tensorboard | mlflow | ...; one tracker run per seed",
+    )
+
+
+class PluginTables(RootModel[dict[str, SerializeAsAny[BaseModel]]]):
+    """The validated configs of a section that lists several plugins (`Kind.many`), by plugin name."""
+
+
 class RecipeModel(Section):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     data: DataSection = Field(default_factory=DataSection)
@@ -184,6 +214,7 @@ class RecipeModel(Section):
     prompts: PromptsSection = Field(default_factory=PromptsSection)
     embedding: EmbeddingSection = Field(default_factory=EmbeddingSection)
     index: IndexSection = Field(default_factory=IndexSection)
+    logging: LoggingSection = Field(default_factory=LoggingSection)
 
 
 @dataclass(frozen=True)
@@ -252,7 +283,7 @@ def plugin_name_keys() -> dict[str, str]:
     """Plugin section -> the key that names its plugin (`[model] backbone`, `[objective] name`, ...)."""
     from sracl_cli.kinds import KINDS
 
-    return {kind.section: kind.name_key for kind in KINDS}
+    return {kind.section: kind.name_key for kind in KINDS if not kind.many}
 
 
 def _switched(section: str, base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
@@ -362,6 +393,8 @@ def _validate_plugin_keys(kind: Kind[Any], raw: dict[str, Any], context: dict, p
         values = section_model.model_validate(raw.get(section, {}), context=context)
     except ValidationError:
         return None  # already reported by the first pass
+    if kind.many:
+        return _validate_plugin_tables(kind, values, context, problems)
     name = getattr(values, kind.name_key)
     try:
         spec = registry.load(kind, name)
@@ -373,6 +406,33 @@ def _validate_plugin_keys(kind: Kind[Any], raw: dict[str, Any], context: dict, p
     except ValidationError as error:
         problems.extend((f"{section}.{key}" if key else section, msg) for key, msg in _problems(error))
         return None
+
+
+def _validate_plugin_tables(kind: Kind[Any], values: PluginSection, context: dict, problems: list) -> BaseModel | None:
+    """A section listing several plugins (`to = [...]`): each listed or configured one must be installed, and
+    its sub-table (`[section.name]`, empty when absent) is validated by its own config_model."""
+    section, names, tables = kind.section, getattr(values, kind.name_key), values.plugin_keys()
+    found = len(problems)
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        problems.append((f"{section}.{kind.name_key}", f"each {kind.label} once, got {', '.join(repeated)} twice"))
+    configs = {}
+    for name in dict.fromkeys([*names, *tables]):
+        key = f"{section}.{kind.name_key}" if name in names else f"{section}.{name}"
+        try:
+            spec = registry.load(kind, name)
+        except UsageError as error:
+            problems.append((key, error.lines[0]))
+            continue
+        table = tables.get(name, {})
+        if not isinstance(table, dict):
+            problems.append((f"{section}.{name}", f"expected a table of {kind.label} '{name}' keys"))
+            continue
+        try:
+            configs[name] = spec.config_model.model_validate(table, context=context)
+        except ValidationError as error:
+            problems.extend((".".join(filter(None, (section, name, sub))), msg) for sub, msg in _problems(error))
+    return PluginTables(configs) if len(problems) == found else None
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

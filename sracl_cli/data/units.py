@@ -40,6 +40,18 @@ class UserUnits:
         return first_unit + (samples.history_end - data.offsets[samples.users] - 1)
 
 
+    def unit_at_positions(self, positions: np.ndarray, users: np.ndarray, data: SequenceData) -> np.ndarray:
+        """For sequence windows (flat `positions` [W, L], -1 padding; `users` [W]): the unit each position's state
+        encodes, -1 where none — the prefix ending there (prefix mode) or, in user mode, the user's unit at the
+        last item of its training part."""
+        first_unit = np.searchsorted(self.user, users)[:, None]
+        offset = positions - data.offsets[users][:, None]
+        if self.mode == "user":
+            last = (self.end[first_unit] - 1) == positions
+            return np.where(last, first_unit, -1)
+        return np.where(positions >= 0, first_unit + offset, -1)
+
+
 def user_units(data: SequenceData, mode: str, max_len: int) -> UserUnits:
     lengths = data.lengths()
     users = np.flatnonzero(lengths >= MIN_INTERACTIONS)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 class BERT4Rec(SASRec):
     causal = False
     config: BERT4RecConfig
+    sequence_states = None  # type: ignore[assignment]  # bidirectional (cloze): no per-prefix states
 
     def __init__(self, config: BERT4RecConfig, n_items: int, max_len: int):
         super().__init__(config, n_items, max_len, extra_tokens=1)

@@ -36,6 +36,15 @@ class GRU4Rec(nn.Module):
         _, last_state = self.gru(packed)
         return self.project(last_state[-1])
 
+    def sequence_states(self, item_seq: Tensor) -> Tensor:
+        """The projected GRU state after each item, at that item's column of the left-padded row."""
+        lengths = (item_seq > 0).sum(dim=1).clamp_min(1)
+        # Right-aligned rows end in padding, which cannot reach the states of the real items before it.
+        outputs, _ = self.gru(self.dropout(self.item_embedding(right_align(item_seq, lengths))))
+        length = item_seq.size(1)
+        back = (torch.arange(length, device=item_seq.device) - (length - lengths)[:, None]) % length
+        return self.project(outputs.gather(1, back[:, :, None].expand(-1, -1, outputs.size(2))))
+
     def item_embeddings(self) -> Tensor:
         return self.item_embedding.weight
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field
 
 from sracl_cli.models.protocol import BackboneSpec
 from sracl_cli.models.transformer_config import TransformerConfig
@@ -12,7 +14,11 @@ if TYPE_CHECKING:
 
 
 class SASRecConfig(TransformerConfig):
-    """SASRec's keys: the transformer encoder's (models/transformer_config.py)."""
+    """SASRec's keys: the transformer encoder's (models/transformer_config.py) and the position scheme."""
+
+    positions: Literal["padded", "from_first"] = Field(
+        "padded", description="padded: window columns (official code); from_first: counted from the first item"
+    )
 
 
 def build(config: SASRecConfig, n_items: int, max_len: int) -> SASRec:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sracl_cli.objectives.protocol import ObjectiveContext, ObjectiveSpec
+from sracl_cli.objectives.protocol import BOTH_SAMPLE_MODES, ObjectiveContext, ObjectiveSpec
 
 if TYPE_CHECKING:
     from sracl_cli.objectives.cl4srec_loss import CL4SRecObjective
@@ -25,9 +25,12 @@ class CL4SRecConfig(BaseModel):
 def build(config: CL4SRecConfig, context: ObjectiveContext) -> CL4SRecObjective:
     from sracl_cli.objectives.cl4srec_loss import CL4SRecObjective
 
-    return CL4SRecObjective(config)
+    return CL4SRecObjective(config, sequence=context.sequences is not None)
 
 
 SPEC = ObjectiveSpec(
-    config_model=CL4SRecConfig, build=build, description="CL4SRec: NT-Xent between two crop/mask/reorder views"
+    config_model=CL4SRecConfig,
+    build=build,
+    samples=BOTH_SAMPLE_MODES,
+    description="CL4SRec: NT-Xent between two crop/mask/reorder views",
 )

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sracl_cli.objectives.protocol import ObjectiveContext, ObjectiveSpec
+from sracl_cli.objectives.protocol import BOTH_SAMPLE_MODES, ObjectiveContext, ObjectiveSpec
 
 if TYPE_CHECKING:
     from sracl_cli.objectives.duorec_loss import DuoRecObjective
@@ -22,9 +22,12 @@ class DuoRecConfig(BaseModel):
 def build(config: DuoRecConfig, context: ObjectiveContext) -> DuoRecObjective:
     from sracl_cli.objectives.duorec_loss import DuoRecObjective
 
-    return DuoRecObjective(config, context.train.inputs, context.train.targets)
+    return DuoRecObjective(config, context.train.inputs, context.train.targets, context.sequences is not None)
 
 
 SPEC = ObjectiveSpec(
-    config_model=DuoRecConfig, build=build, description="DuoRec: NT-Xent with a training sample of the same target"
+    config_model=DuoRecConfig,
+    build=build,
+    samples=BOTH_SAMPLE_MODES,
+    description="DuoRec: NT-Xent with a training sample of the same target",
 )

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
-from sracl_cli.objectives.protocol import ObjectiveContext, ObjectiveSpec
+from sracl_cli.objectives.protocol import BOTH_SAMPLE_MODES, ObjectiveContext, ObjectiveSpec
 
 if TYPE_CHECKING:
     from sracl_cli.objectives.plain_loss import PlainObjective
@@ -19,7 +19,9 @@ class PlainConfig(BaseModel):
 def build(config: PlainConfig, context: ObjectiveContext) -> PlainObjective:
     from sracl_cli.objectives.plain_loss import PlainObjective
 
-    return PlainObjective()
+    return PlainObjective(sequence=context.sequences is not None)
 
 
-SPEC = ObjectiveSpec(config_model=PlainConfig, build=build, description="next-item cross-entropy only")
+SPEC = ObjectiveSpec(
+    config_model=PlainConfig, build=build, samples=BOTH_SAMPLE_MODES, description="next-item cross-entropy only"
+)

@@ -1,4 +1,5 @@
-"""`none`: the backbone's own recommendation loss only (the paper's "w/o CL")."""
+"""`none`: the backbone's own recommendation loss only (the paper's "w/o CL"); in sequence mode the next-item
+loss at every position."""
 
 from __future__ import annotations
 
@@ -15,5 +16,9 @@ if TYPE_CHECKING:
 class PlainObjective(ObjectiveModule):
     weights = {"rec": 1.0}
 
+    def __init__(self, sequence: bool = False):
+        super().__init__()
+        self.sequence = sequence
+
     def losses(self, backbone: Backbone, batch: Batch) -> dict[str, Tensor]:
-        return {"rec": backbone.rec_loss(batch)}
+        return {"rec": self.rec_pass(backbone, batch)[0]}

@@ -17,10 +17,14 @@ if TYPE_CHECKING:
     from torch import Tensor
 
     from sracl_cli.data.dataset import SequenceData
+    from sracl_cli.data.sequences import SequenceSamples
     from sracl_cli.data.split import Samples
     from sracl_cli.models.protocol import Backbone, Batch
     from sracl_cli.objectives.semantic_inputs import SemanticInputs
     from sracl_cli.training.runtime import Runtime
+
+
+BOTH_SAMPLE_MODES = ("prefix", "sequence")
 
 
 @runtime_checkable
@@ -44,13 +48,18 @@ class Objective(Protocol):
 
 @dataclass(frozen=True)
 class ObjectiveContext:
-    """What an objective may build from: the training samples, the data, and what it declared it needs."""
+    """What an objective may build from: the training samples, the data, and what it declared it needs.
+
+    With `train.samples = "sequence"`, `sequences` holds the windows the batches are drawn from (batch.rows index
+    them) and the backbone is a `SequenceBackbone`; `train` is always the prefix samples (the pairs both train).
+    """
 
     data: SequenceData
     train: Samples
     max_len: int
     hidden: int  # width of the backbone's sequence representations
     semantic: SemanticInputs | None = None  # the embed + index artifacts, when `needs` names those stages
+    sequences: SequenceSamples | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,3 +68,4 @@ class ObjectiveSpec(PluginSpec[ConfigT]):
 
     build: Callable[[ConfigT, ObjectiveContext], Objective]
     needs: tuple[str, ...] = ()  # stages whose artifacts the objective reads, e.g. ("embed", "index")
+    samples: tuple[str, ...] = ("prefix",)  # the `train.samples` modes it trains in

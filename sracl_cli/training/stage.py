@@ -13,15 +13,18 @@ from torch import nn
 from sracl_cli import kinds, layout, registry
 from sracl_cli.artifacts import write_json
 from sracl_cli.checkpoint import save_state
-from sracl_cli.devices import pick_device, set_threads
+from sracl_cli.devices import set_threads
 from sracl_cli.errors import UsageError
 from sracl_cli.evaluation.evaluate import evaluate_samples
 from sracl_cli.evaluation.stage import evaluate_checkpoint
 from sracl_cli.experiment import Experiment
 from sracl_cli.manifests import recipe_sections, record, write_resolved_recipe
+from sracl_cli.models.protocol import sequence_backbone
 from sracl_cli.objectives.protocol import ObjectiveContext
 from sracl_cli.objectives.semantic_inputs import load_semantic_inputs
 from sracl_cli.stages import TRAIN, stage_inputs
+from sracl_cli.tracking.session import tracking
+from sracl_cli.training.batches import TrainingSet
 from sracl_cli.training.early_stopping import EarlyStopping
 from sracl_cli.training.loop import Loop, Trainee, fit
 from sracl_cli.training.module import TrainingModule
@@ -33,7 +36,7 @@ from sracl_cli.training.resume import (
     resumable_epoch,
     save_train_state,
 )
-from sracl_cli.training.runtime import Runtime, SingleProcess
+from sracl_cli.training.runtime import Runtime, build_runtime
 from sracl_cli.training.seeding import seed_everything
 
 if TYPE_CHECKING:
@@ -43,7 +46,7 @@ if TYPE_CHECKING:
 def train_experiment(exp: Experiment, console: Console, resume: bool = False) -> dict[str, float]:
     train_cfg = exp.recipe.config.train
     set_threads(train_cfg.threads)
-    runtime = SingleProcess(pick_device(train_cfg.device), train_cfg.precision)
+    runtime = build_runtime(train_cfg)  # one process, or this rank of a torchrun job
     generator = seed_everything(train_cfg.seed)
     trainee = build_trainee(exp, runtime)
     if not resume:
@@ -54,23 +57,28 @@ def train_experiment(exp: Experiment, console: Console, resume: bool = False) ->
         write_resolved_recipe(exp.recipe, exp.out_dir)
     if not resume:
         trainee.module.loss_objective.start(trainee.module.loss_backbone)
-    state = fit(trainee, exp.split.train, state, runtime, epoch_loop(exp, runtime), console)
-    if runtime.is_main:
-        record(exp.train_dir, exp.recipe, TRAIN.name, stage_inputs(TRAIN, exp.recipe, exp.out_dir),
-               best_epoch=state.stopper.best_epoch, best_valid=state.stopper.best, epochs_run=state.epoch)
-    metric = exp.recipe.config.eval.early_stop_metric
-    console.print(f"best epoch {state.stopper.best_epoch} (valid {metric} {state.stopper.best:.4f})")
-    return evaluate_checkpoint(exp, runtime.device, console)
+    with tracking(exp, runtime, state.history) as tracker:  # [logging] to: one tracker run per seed
+        state = fit(trainee, training_set(exp), state, runtime, tracker.watch(epoch_loop(exp, runtime)), console)
+        if runtime.is_main:
+            record(exp.train_dir, exp.recipe, TRAIN.name, stage_inputs(TRAIN, exp.recipe, exp.out_dir),
+                   best_epoch=state.stopper.best_epoch, best_valid=state.stopper.best, epochs_run=state.epoch)
+        metric = exp.recipe.config.eval.early_stop_metric
+        console.print(f"best epoch {state.stopper.best_epoch} (valid {metric} {state.stopper.best:.4f})")
+        if not runtime.is_main:  # rank 0 alone tests the best model and writes eval/
+            return {}
+        return tracker.finished(evaluate_checkpoint(exp, runtime.device, console), state.stopper.best_epoch)
 
 
 def build_trainee(exp: Experiment, runtime: Runtime) -> Trainee:
     """A fresh backbone, the recipe's objective and the recipe's optimizer (and schedule) over both."""
     config = exp.recipe.config
     backbone = exp.build_model().to(runtime.device)
+    if exp.sequences is not None:
+        sequence_backbone(backbone, config.model.backbone)
     objective = build_objective(exp, backbone).to(runtime.device)  # missing embed/index artifacts fail here
-    module = TrainingModule(backbone, objective)
+    module = runtime.prepare(TrainingModule(backbone, objective))  # DDP-wrapped under torchrun
     optimizer = build_optimizer(config.optimizer, module.parameters())
-    steps = config.train.epochs * -(-len(exp.split.train) // config.train.batch_size)
+    steps = config.train.epochs * training_set(exp).n_batches(config.train.batch_size)
     schedule = build_schedule(config.optimizer, optimizer, steps)
     return Trainee(module, optimizer, schedule, config.optimizer.clip_norm)
 
@@ -86,12 +94,20 @@ def build_objective(exp: Experiment, backbone: nn.Module) -> nn.Module:
         max_len=recipe.config.data.max_len,
         hidden=cast("Backbone", backbone).item_embeddings().size(1),
         semantic=load_semantic_inputs(recipe, exp.data.n_items) if needs_semantic else None,
+        sequences=exp.sequences,
     )
     objective = spec.build(recipe.plugins["objective"], context)
     if not isinstance(objective, nn.Module):
         raise UsageError(f"objective '{recipe.config.objective.name}': build returned a {type(objective).__name__}, "
                          "expected a torch.nn.Module")
     return objective
+
+
+def training_set(exp: Experiment) -> TrainingSet:
+    """What the epochs draw batches from: the prefix samples, or the sequence windows (`train.samples`)."""
+    if exp.sequences is None:
+        return TrainingSet.of_prefixes(exp.split.train)
+    return TrainingSet.of_sequences(exp.sequences, exp.recipe.config.train.batch_by)
 
 
 def epoch_loop(exp: Experiment, runtime: Runtime) -> Loop:
@@ -147,5 +163,7 @@ def print_data_summary(exp: Experiment, console: Console) -> None:
         + (f" ({split.skipped_users:,} users with < 3 items skipped)" if split.skipped_users else ""),
         soft_wrap=True,  # one line in a log file too
     )
+    for note in data.notes:  # what the loader did to the rows (the csv loader's duplicates, sorting, ties)
+        console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
 
 
