@@ -210,6 +210,26 @@ def report(
     console.print(f"updated the '{loaded.name}' block of {update}")
 
 
+# --- sracl page: one static HTML page per run (issue 13) ---
+@app.command()
+@reports_errors
+def page(
+    run: Annotated[Path, typer.Argument(help="run directory, or the recipe that made it", show_default=False)],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="folder for index.html and its images; default RUN/page")
+    ] = None,
+    length_groups: Annotated[
+        str, typer.Option("--length-groups", help="where the sequence-length groups start: 7,11 = < 7, 7–10, > 10")
+    ] = "7,11",
+    examples: Annotated[int, typer.Option("--examples", min=1, help="items and user units shown")] = 5,
+    k: Annotated[int, typer.Option("--k", min=1, help="neighbours shown per example")] = 5,
+) -> None:
+    """The run's page: training curves, test metrics by sequence length, semantic neighbours with titles."""
+    from sracl_cli.reporting.page import make_page
+
+    make_page(console, run, out, length_groups, examples, k)
+
+
 @app.command()
 @reports_errors
 def plugins() -> None:
