@@ -18,6 +18,7 @@ class SequenceData:
 
     Item ids are 1..n_items (0 is padding). `user_ids[u]` / `item_ids[i]` keep the ids of the source file.
     `item_text[field][i]` is item i's text for that field ("" when unknown; index 0 is padding).
+    `notes`: what the loader did to the file's rows (duplicates dropped, rows sorted), shown with the data summary.
     """
 
     name: str
@@ -27,6 +28,7 @@ class SequenceData:
     user_ids: list[str]
     item_ids: list[str]
     item_text: dict[str, list[str]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
     @property
     def n_users(self) -> int:

@@ -13,9 +13,16 @@ def kcore(data: SequenceData, k: int) -> SequenceData:
     """Every remaining user and item has >= k interactions; item ids are compacted, keeping their order."""
     if k <= 1:
         return data
-    user_of = np.repeat(np.arange(data.n_users), data.lengths())
-    keep = _core_mask(user_of, data.items, data.n_users, data.n_items + 1, k)
-    return _subset(data, user_of, keep)
+    return _subset(data, _user_of(data), core_mask(data, k))
+
+
+def core_mask(data: SequenceData, k: int) -> np.ndarray:
+    """Which of `data.items` the k-core keeps (for callers that carry more per interaction, e.g. timestamps)."""
+    return _core_mask(_user_of(data), data.items, data.n_users, data.n_items + 1, k)
+
+
+def _user_of(data: SequenceData) -> np.ndarray:
+    return np.repeat(np.arange(data.n_users), data.lengths())
 
 
 def _core_mask(user_of: np.ndarray, items: np.ndarray, n_users: int, n_item_slots: int, k: int) -> np.ndarray:
