@@ -1,7 +1,8 @@
-"""The six plugin kinds: entry-point group, spec type, and the recipe section (and key) that picks one.
+"""The seven plugin kinds: entry-point group, spec type, and the recipe section (and key) that picks one.
 
 Each section named here is a plugin section: its core keys are sracl's, every other key belongs to the
-chosen plugin and is validated by that plugin's `config_model`.
+chosen plugin and is validated by that plugin's `config_model`. [logging] picks several (`to = [...]`), and
+each one's keys are its own sub-table (`[logging.mlflow]`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from sracl_cli.retrieval.stores.protocol import StoreSpec
     from sracl_cli.semantic.embedders.protocol import EmbedderSpec
     from sracl_cli.semantic.providers.protocol import ProviderSpec
+    from sracl_cli.tracking.protocol import LoggerSpec
 
 DATASET: Kind[LoaderSpec[Any]] = Kind(
     "dataset loader", "sracl.datasets", "sracl_cli.data.dataset:LoaderSpec", "data", "loader"
@@ -37,4 +39,8 @@ VECTOR_STORE: Kind[StoreSpec[Any]] = Kind(
     "vector store", "sracl.vector_stores", "sracl_cli.retrieval.stores.protocol:StoreSpec", "index", "store"
 )
 
-KINDS: tuple[Kind[Any], ...] = (DATASET, BACKBONE, OBJECTIVE, LLM_PROVIDER, EMBEDDER, VECTOR_STORE)
+LOGGER: Kind[LoggerSpec[Any]] = Kind(
+    "logger", "sracl.loggers", "sracl_cli.tracking.protocol:LoggerSpec", "logging", "to", many=True
+)
+
+KINDS: tuple[Kind[Any], ...] = (DATASET, BACKBONE, OBJECTIVE, LLM_PROVIDER, EMBEDDER, VECTOR_STORE, LOGGER)

@@ -49,6 +49,7 @@ class Kind(Generic[SpecT]):
     spec_path: str
     section: str
     name_key: str
+    many: bool = False  # `name_key` lists several plugins, each configured in its own sub-table
 
     @property
     def spec_type(self) -> type[SpecT]:

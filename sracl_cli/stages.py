@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 # Read by every stage to find the run; they decide where outputs go, not what they hold.
 ALWAYS_READ = ("name", "output")
+# Read by the train stage to send its metrics to experiment trackers: no stage's outputs depend on them.
+REPORTING = ("logging",)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ def _builtin_keys() -> list[str]:
     for kind in PLUGIN_KINDS:
         for plugin in registry.discover(kind).values():
             if plugin.distribution == "sracl" and not (kind is kinds.BACKBONE and plugin.name != "sasrec"):
-                keys += [f"{kind.section}.{key}" for key in plugin.load().config_model.model_fields]
+                section = f"{kind.section}.{plugin.name}" if kind.many else kind.section  # [logging.mlflow]
+                keys += [f"{section}.{key}" for key in plugin.load().config_model.model_fields]
     return keys
 
 

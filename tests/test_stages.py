@@ -16,7 +16,7 @@ import pytest
 from helpers import run_cli
 from sracl_cli import cli
 from sracl_cli.recipe import RecipeModel
-from sracl_cli.stages import ALWAYS_READ, STAGES
+from sracl_cli.stages import ALWAYS_READ, REPORTING, STAGES
 
 QUICKSTART = Path(__file__).resolve().parents[1] / "recipes" / "quickstart.toml"
 SMALL = ["--set", "data.min_core=4", "--set", "train.epochs=1", "--set", "train.threads=1"]
@@ -71,7 +71,7 @@ def touched_by_stage(tmp_path_factory) -> dict[str, set[str]]:
 
 
 def undeclared(touched: set[str], declared: tuple[str, ...]) -> set[str]:
-    return touched - set(declared) - set(ALWAYS_READ)
+    return touched - set(declared) - set(ALWAYS_READ) - set(REPORTING)
 
 
 @pytest.mark.slow

@@ -1,0 +1,1 @@
+"""Experiment trackers (`sracl.loggers` plugins: TensorBoard, MLflow, ...): what `[logging] to` names."""
