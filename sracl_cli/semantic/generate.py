@@ -3,6 +3,7 @@
 Prompts that share a cache key are asked once. A provider that generates goes through the response cache:
 only misses are sent, each reply is committed as it arrives, and a run with failures ends in RunFailure
 after everything that succeeded is saved, so that the next run asks only for what is still missing.
+A provider in batch mode (`provider.batch`) gets the misses as one batch job (`batch.py`) instead of calls.
 """
 
 from __future__ import annotations
@@ -133,28 +134,40 @@ def _unique(keys: Sequence[str], prompts: PromptSet):
 def _run(provider, requests: list[Request], cache, replies: dict[str, str], tally: Tally, console: Console) -> None:
     if not requests:
         return
+    record = functools.partial(_record, cache, replies, tally)
+    batch = getattr(provider, "batch", None)
+    if batch is not None and cache is not None:
+        from sracl_cli.semantic.batch import run_batch_job
+
+        run_batch_job(batch, requests, cache, record, console)
+        return
     try:
         if provider.generates:
             with GenerationProgress(console, provider.name, len(requests)) as progress:
                 advance = functools.partial(_advance, progress, tally)
-                asyncio.run(_collect(provider, requests, cache, replies, tally, advance))
+                asyncio.run(_collect(provider, requests, record, advance))
         else:
-            asyncio.run(_collect(provider, requests, cache, replies, tally, lambda: None))
+            asyncio.run(_collect(provider, requests, record, lambda: None))
     except ProviderAborted as error:
         saved = f"; the {tally.calls - tally.failures} replies received are saved" if cache else ""
         raise RunFailure(f"LLM calls stopped: {error}{saved}") from None
 
 
-async def _collect(provider, requests, cache, replies, tally, on_result) -> None:
+async def _collect(provider, requests, record, on_result) -> None:
     async for result in provider.generate(requests):
-        tally.add(result)
-        if result.ok:
-            replies[result.key] = result.text
-            if cache:
-                cache.store(result)
-        elif cache:
-            cache.store_failure(result)
+        record(result)
         on_result()
+
+
+def _record(cache: ResponseCache | None, replies: dict[str, str], tally: Tally, result: Result) -> None:
+    """One result: counted, and its reply kept (committed to the cache as it arrives) or its failure saved."""
+    tally.add(result)
+    if result.text is not None:
+        replies[result.key] = result.text
+        if cache:
+            cache.store(result)
+    elif cache:
+        cache.store_failure(result)
 
 
 def _advance(progress: GenerationProgress, tally: Tally) -> None:

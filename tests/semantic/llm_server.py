@@ -5,17 +5,28 @@ JSON, others a sentence. It counts requests and the most requests in flight at o
 answering, fail the first N requests with a given status, fail every request whose user message contains
 a marker (echoing the Authorization header in the error, as some servers do), reject keys other than the
 expected one with 401, and records the Authorization header and the `response_format` of every request.
+
+It also serves OpenAI's Batch API: `/v1/files` (upload as multipart, `/content` to download) and
+`/v1/batches` (create, retrieve, list). A batch really runs its lines through the same answers, in a
+background thread that waits for `batch_release` (so a test can hold batches in progress), writes the
+replies to an output file and failed lines to an error file, and counts every line it processed in `billed`
+(by custom_id): a request billed twice shows there as 2.
 """
 
 from __future__ import annotations
 
+import email.parser
+import email.policy
 import hashlib
+import itertools
 import json
 import threading
 import time
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ROUTES = ("/v1/chat/completions", "/chat/completions")
+FILES, BATCHES = "/v1/files", "/v1/batches"
 ALWAYS_FAIL_MARKER = "<<fail>>"
 
 
@@ -31,6 +42,12 @@ class FakeLLMServer:
         self.max_in_flight = 0
         self.authorizations: list[str | None] = []
         self.response_formats: list[tuple[bool, dict | None]] = []  # (item prompt?, response_format)
+        self.files: dict[str, bytes] = {}
+        self.batches: dict[str, dict] = {}
+        self.billed: Counter[str] = Counter()  # batch lines processed, by custom_id
+        self.batch_release = threading.Event()
+        self.batch_release.set()
+        self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), _handler(self))
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -74,6 +91,50 @@ class FakeLLMServer:
         finally:
             with self._lock:
                 self.in_flight -= 1
+
+
+    def add_file(self, data: bytes, purpose: str) -> dict:
+        with self._lock:
+            file_id = f"file-{next(self._ids)}"
+            self.files[file_id] = data
+        return {"id": file_id, "object": "file", "bytes": len(data), "created_at": int(time.time()),
+                "filename": f"{file_id}.jsonl", "purpose": purpose, "status": "processed"}
+
+    def create_batch(self, body: dict, authorization: str | None) -> tuple[int, dict]:
+        if body.get("input_file_id") not in self.files:
+            return 404, _error(404, f"no file {body.get('input_file_id')}")
+        with self._lock:
+            batch_id = f"batch_{next(self._ids)}"
+            lines = self.files[body["input_file_id"]].decode().splitlines()
+            self.batches[batch_id] = {
+                "id": batch_id, "object": "batch", "endpoint": body["endpoint"], "errors": None,
+                "input_file_id": body["input_file_id"], "completion_window": body["completion_window"],
+                "status": "in_progress", "output_file_id": None, "error_file_id": None,
+                "created_at": int(time.time()), "metadata": body.get("metadata"),
+                "request_counts": {"total": len(lines), "completed": 0, "failed": 0},
+            }
+        threading.Thread(target=self._process, args=(batch_id, lines, authorization), daemon=True).start()
+        return 200, self.batches[batch_id]
+
+    def _process(self, batch_id: str, lines: list[str], authorization: str | None) -> None:
+        self.batch_release.wait()
+        outputs, errors = [], []
+        counts = self.batches[batch_id]["request_counts"]
+        for line in lines:
+            request = json.loads(line)
+            with self._lock:
+                self.billed[request["custom_id"]] += 1
+            status, body = self.answer(request["body"], authorization)
+            answer = {"id": f"batch_req_{next(self._ids)}", "custom_id": request["custom_id"],
+                      "response": {"status_code": status, "request_id": "req", "body": body}, "error": None}
+            (outputs if status == 200 else errors).append(json.dumps(answer))
+            counts["completed" if status == 200 else "failed"] += 1
+        done = {"status": "completed", "completed_at": int(time.time())}
+        for name, kept in (("output_file_id", outputs), ("error_file_id", errors)):
+            if kept:
+                done[name] = self.add_file(("\n".join(kept) + "\n").encode(), "batch_output")["id"]
+        with self._lock:
+            self.batches[batch_id].update(done)
 
 
 def reply_text(messages: list[dict]) -> str:
@@ -120,17 +181,37 @@ def _handler(server: FakeLLMServer):
         protocol_version = "HTTP/1.1"  # keep-alive, as a real API server
 
         def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-            if self.path not in ROUTES:
+            raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            authorization = self.headers.get("Authorization")
+            if self.path == FILES:
+                fields = _form_fields(self.headers.get("Content-Type", ""), raw)
+                self._send(200, server.add_file(fields["file"], fields["purpose"].decode()))
+            elif self.path == BATCHES:
+                self._send(*server.create_batch(json.loads(raw), authorization))
+            elif self.path in ROUTES:
+                self._send(*server.answer(json.loads(raw or b"{}"), authorization))
+            else:
                 self._send(404, _error(404))
-                return
-            status, payload = server.answer(body, self.headers.get("Authorization"))
-            self._send(status, payload)
 
-        def _send(self, status: int, payload: dict) -> None:
-            data = json.dumps(payload).encode()
+        def do_GET(self) -> None:
+            path = self.path.split("?")[0]
+            name = path.rsplit("/", 2)[-2] if path.endswith("/content") else path.rsplit("/", 1)[-1]
+            if path.startswith(f"{FILES}/") and path.endswith("/content") and name in server.files:
+                self._send(200, server.files[name], "application/octet-stream")
+            elif path.startswith(f"{FILES}/") and name in server.files:
+                self._send(200, {"id": name, "object": "file", "bytes": len(server.files[name]),
+                                 "created_at": 0, "filename": name, "purpose": "batch", "status": "processed"})
+            elif path == BATCHES:
+                self._send(200, {"object": "list", "data": list(server.batches.values()), "has_more": False})
+            elif path.startswith(f"{BATCHES}/") and name in server.batches:
+                self._send(200, server.batches[name])
+            else:
+                self._send(404, _error(404))
+
+        def _send(self, status: int, payload: dict | bytes, content_type: str = "application/json") -> None:
+            data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             if status == 429:
                 self.send_header("Retry-After", "0")
@@ -144,3 +225,12 @@ def _handler(server: FakeLLMServer):
             pass
 
     return Handler
+
+
+def _form_fields(content_type: str, body: bytes) -> dict[str, bytes]:
+    """The parts of a multipart/form-data body by field name (an upload to /v1/files)."""
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body
+    )
+    return {part.get_param("name", header="content-disposition"): part.get_payload(decode=True)
+            for part in message.iter_parts()}
