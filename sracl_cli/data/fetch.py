@@ -80,6 +80,8 @@ def _download(source: str, tmp: Path, remote: Remote) -> None:
             while chunk := response.read(CHUNK):
                 digest.update(chunk)
                 out.write(chunk)
+    except urllib.error.HTTPError as error:
+        raise RunFailure(f"{source}: download failed: HTTP {error.code} {error.reason}; nothing written") from None
     except (urllib.error.URLError, OSError) as error:
         reason = getattr(error, "reason", None) or error
         raise RunFailure(f"{source}: download failed: {reason}; nothing written") from None
