@@ -1,35 +1,43 @@
-"""Training speed of every objective on every backbone, the data pipeline alone, and the official shape beside
-ours, measured side by side in one process. Run by hand (results in bench/results/train_epoch.json):
+"""Training speed of every objective on every backbone in both sample modes (`train.samples`: prefix, sequence),
+the data pipeline alone, and the official shape beside ours, measured side by side in one process. Run by hand
+(results in bench/results/train_epoch.json):
 
     SRACL_DATA=/work/shared/data .venv/bin/python bench/train_epoch.py [--batches 30] [--quick]
+        [--recipe recipes/repro/beauty/sracl_bank.toml --proxy-semantic] [--threads 2]
 
 Default data: recipes/repro/scientific/sracl_bank.toml (its embed/ + index/ are made by the real stages when
-missing). `--quick`: the bundled sample cut to a 4-core (423 items, 296 users), batch 64, 3 timed batches.
-Epoch seconds are timed batches (after 2 warm-up batches) extrapolated to the epoch's batch count; the data
-pipeline and the official-shape DataLoader are timed over a whole epoch.
+missing). `--proxy-semantic`: random neighbour tables and unit embeddings of the right shapes instead of the
+semantic stage (a step's cost does not depend on which neighbours it reads), for datasets whose semantic stage
+has not been run. `--quick`: the bundled sample cut to a 4-core (423 items, 296 users), batch 64, 3 timed batches.
+Epoch seconds are timed batches (after 2 warm-up batches) extrapolated to the epoch's batch count (sequence
+batches: `train.batch_by = "targets"`, about as many targets as a prefix batch); `x prefix none` divides by
+prefix-mode `none` on the same backbone. The data pipeline and the official-shape DataLoader are timed over a
+whole epoch.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from common import QUICK_OVERRIDES, QUICKSTART, REPO, common_arguments, make_table, save_results, semantic_recipe
 from official_shape import OfficialShapeDataset, official_loader, official_step
+from sracl_cli.data.units import user_units
 from sracl_cli.experiment import Experiment
 from sracl_cli.objectives.augmentations import random_augment
-from sracl_cli.objectives.semantic_inputs import load_semantic_inputs
+from sracl_cli.objectives.semantic_inputs import SemanticInputs, load_semantic_inputs
 from sracl_cli.objectives.substitution import substitute_neighbors
 from sracl_cli.recipe import load_recipe
-from sracl_cli.training.loop import batch_rows, train_step
+from sracl_cli.training import stage as train_stage
+from sracl_cli.training.loop import train_step
 from sracl_cli.training.runtime import SingleProcess
 from sracl_cli.training.seeding import seed_everything
-from sracl_cli.training.stage import build_objective, build_trainee
+from sracl_cli.training.stage import build_objective, build_trainee, training_set
 
 DEFAULT_RECIPE = REPO / "recipes" / "repro" / "scientific" / "sracl_bank.toml"
 BACKBONES = ["sasrec", "gru4rec", "bert4rec"]
@@ -39,14 +47,18 @@ OBJECTIVES = {
     "duorec": ["objective.name=duorec"],
     "sracl live": ["objective.name=sracl", "objective.neighbor_encoding=live", 'objective.infonce="symmetric"'],
     "sracl bank": ["objective.name=sracl", "objective.neighbor_encoding=bank"],
+    "sracl bank, rec-pass anchor": ["objective.name=sracl", "objective.neighbor_encoding=bank",
+                                    "objective.anchor=rec_pass"],
 }
+SAMPLES = {"prefix": ["train.samples=prefix"],
+           "sequence": ["train.samples=sequence", "train.batch_by=targets", "model.positions=from_first"]}
+PREFIX_ONLY_BACKBONES = {"bert4rec"}
 WARMUP = 2
 CPU = SingleProcess(torch.device("cpu"))
 
 
 def epoch_batches(exp: Experiment, seed: int = 0) -> list[torch.Tensor]:
-    generator = seed_everything(seed)
-    return list(torch.randperm(len(exp.split.train), generator=generator).split(exp.recipe.config.train.batch_size))
+    return training_set(exp).batches(seed_everything(seed), exp.recipe.config.train.batch_size)
 
 
 def time_steps(exp: Experiment, batches: int) -> dict:
@@ -55,27 +67,28 @@ def time_steps(exp: Experiment, batches: int) -> dict:
     started = time.perf_counter()
     objective.start(trainee.model)
     start_s = time.perf_counter() - started
-    inputs, targets = (torch.from_numpy(a) for a in (exp.split.train.inputs, exp.split.train.targets))
+    rows_of_epoch, data = epoch_batches(exp), training_set(exp)
     trainee.module.train()
-    for step, rows in enumerate(epoch_batches(exp)[: WARMUP + batches]):
+    for step, rows in enumerate(rows_of_epoch[: WARMUP + batches]):
         if step == WARMUP:
             started = time.perf_counter()
-        train_step(trainee, batch_rows(objective.sample_units, inputs, targets, rows, CPU.device), CPU)
-    return {"seconds_per_batch": (time.perf_counter() - started) / batches, "start_s": start_s}
+        train_step(trainee, data.batch(rows, objective.sample_units, CPU.device), CPU)
+    return {"seconds_per_batch": (time.perf_counter() - started) / batches, "start_s": start_s,
+            "batches_per_epoch": len(rows_of_epoch)}
 
 
 def pipeline_epoch(exp: Experiment, name: str) -> float:
-    """Seconds to build one epoch of batches and their views / neighbour batches, without any model work."""
+    """Seconds to build one epoch of prefix batches and their views / neighbour batches, without model work."""
     objective = build_objective(exp, exp.build_model())
-    inputs, targets = (torch.from_numpy(a) for a in (exp.split.train.inputs, exp.split.train.targets))
+    data = training_set(exp)
     cfg = exp.recipe.plugins["objective"]
     started = time.perf_counter()
     for rows in epoch_batches(exp):
-        batch = batch_rows(objective.sample_units, inputs, targets, rows, CPU.device)
+        batch = data.batch(rows, objective.sample_units, CPU.device)
         if name == "cl4srec":
             [random_augment(batch.inputs, cfg.crop, cfg.mask, cfg.reorder) for _ in range(2)]
         elif name == "duorec":
-            objective.inputs[objective.same_target_rows(batch.rows)]
+            objective.inputs[objective.same_target_rows(batch.targets)]
         elif name.startswith("sracl"):
             neighbors = objective.user_neighbors[batch.units]
             (objective.bank[neighbors] if objective.uses_bank else objective.unit_inputs[neighbors.reshape(-1)])
@@ -109,73 +122,121 @@ def main() -> None:
     parser.add_argument("--backbones", nargs="+", default=BACKBONES,
                         help="sasrec is always timed (the official shape's)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+    parser.add_argument("--samples", nargs="+", default=list(SAMPLES), choices=list(SAMPLES))
+    parser.add_argument("--objectives", nargs="+", default=list(OBJECTIVES), choices=list(OBJECTIVES))
+    parser.add_argument("--proxy-semantic", action="store_true",
+                        help="random neighbour tables of the right shapes instead of the semantic stage")
+    parser.add_argument("--no-official", action="store_true", help="skip the pipeline and official-shape rows")
     common_arguments(parser)
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     overrides = QUICK_OVERRIDES + ["train.batch_size=64"] if args.quick else []
     with tempfile.TemporaryDirectory() as scratch:
-        recipe = semantic_recipe(QUICKSTART if args.quick else args.recipe, overrides,
-                                 Path(scratch) if args.quick else None)
+        if args.proxy_semantic:
+            recipe = load_recipe(args.recipe, overrides)
+            use_proxy_semantic(recipe)
+        else:
+            recipe = semantic_recipe(QUICKSTART if args.quick else args.recipe, overrides,
+                                     Path(scratch) if args.quick else None)
         run(args, recipe, overrides + _path_overrides(recipe), 3 if args.quick else args.batches)
+
+
+def use_proxy_semantic(recipe) -> None:
+    """Make the training stage read random neighbour tables of the recipe's shapes (timing only)."""
+    exp = Experiment.from_recipe(recipe)
+    units = user_units(exp.data, recipe.config.prompts.user_unit, recipe.config.data.max_len)
+    rng = np.random.default_rng(0)
+    k = recipe.config.index.k
+    proxy = SemanticInputs(
+        item_neighbors=rng.integers(1, exp.data.n_items + 1, size=(exp.data.n_items + 1, k)),
+        user_neighbors=rng.integers(0, len(units), size=(len(units), k)),
+        unit_embeddings=rng.normal(size=(len(units), 384)).astype(np.float32),
+        units=units,
+    )
+    train_stage.load_semantic_inputs = lambda recipe, n_items: proxy
 
 
 def run(args, base_recipe, overrides: list[str], batches: int) -> None:
     base = Experiment.from_recipe(base_recipe)
-    n_batches = math.ceil(len(base.split.train) / base_recipe.config.train.batch_size)
 
     def experiment(*switches: str) -> Experiment:
         return Experiment(load_recipe(base_recipe.source, overrides + list(switches)), base.data, base.split)
 
     steps = {}
     for backbone in dict.fromkeys(["sasrec", *args.backbones]):
-        for name, switches in OBJECTIVES.items():
-            result = time_steps(experiment(f"model.backbone={backbone}", *switches), batches)
-            steps[f"{backbone} / {name}"] = result
+        for mode in args.samples:
+            if mode == "sequence" and backbone in PREFIX_ONLY_BACKBONES:
+                continue
+            switches = [s for s in SAMPLES[mode] if backbone == "sasrec" or not s.startswith("model.positions")]
+            for name in args.objectives:
+                if mode == "prefix" and "rec-pass" in name:
+                    continue  # the rec-pass anchor exists in sequence mode only
+                exp = experiment(f"model.backbone={backbone}", *switches, *OBJECTIVES[name])
+                steps[f"{backbone} / {mode} / {name}"] = time_steps(exp, batches)
     for key, result in steps.items():
-        result["epoch_s"] = result["seconds_per_batch"] * n_batches
-        result["samples_per_s"] = base_recipe.config.train.batch_size / result["seconds_per_batch"]
-        result["x_none"] = result["epoch_s"] / steps[key.split(" / ")[0] + " / none"]["epoch_s"]
-
-    pipeline = {name: pipeline_epoch(experiment("model.backbone=sasrec", *switches), name)
-                for name, switches in OBJECTIVES.items()}
-    live = experiment("model.backbone=sasrec", *OBJECTIVES["sracl live"])
+        backbone = key.split(" / ")[0]
+        result["epoch_s"] = result["seconds_per_batch"] * result["batches_per_epoch"]
+        reference = steps.get(f"{backbone} / prefix / none")
+        result["x_prefix_none"] = result["epoch_s"] / reference["epoch_s"] if reference else None
+    if args.no_official:
+        report(args, base, batches, steps, None, None)
+        return
+    pipeline = {name: pipeline_epoch(experiment("model.backbone=sasrec", *SAMPLES["prefix"], *OBJECTIVES[name]), name)
+                for name in args.objectives if "rec-pass" not in name}
+    live = experiment("model.backbone=sasrec", *SAMPLES["prefix"], *OBJECTIVES["sracl live"])
     semantic = load_semantic_inputs(live.recipe, live.data.n_items)
     dataset = OfficialShapeDataset(live, semantic, live.recipe.plugins["objective"].substitute_p)
+    n_batches = training_set(live).n_batches(base_recipe.config.train.batch_size)
     official = {"pipeline_epoch_s": official_pipeline_epoch(dataset, base_recipe.config.train.batch_size),
                 "seconds_per_batch": official_steps(live, dataset, batches)}
     official["epoch_s"] = official["seconds_per_batch"] * n_batches
-    report(args, base, n_batches, batches, steps, pipeline, official)
+    report(args, base, batches, steps, pipeline, official)
 
 
 def _path_overrides(recipe) -> list[str]:
     return [f'output.dir="{recipe.run_dir}"', f'output.semantic_dir="{recipe.semantic_dir}"']
 
 
-def report(args, base: Experiment, n_batches: int, batches: int, steps: dict, pipeline: dict, official: dict) -> None:
-    sasrec = {name.split(" / ")[1]: r for name, r in steps.items() if name.startswith("sasrec / ")}
-    ratios = {
-        "pipeline: official / sracl live": official["pipeline_epoch_s"] / pipeline["sracl live"],
-        "pipeline: official / sracl bank": official["pipeline_epoch_s"] / pipeline["sracl bank"],
-        "epoch: official / sracl live": official["epoch_s"] / sasrec["sracl live"]["epoch_s"],
-        "epoch: official / sracl bank": official["epoch_s"] / sasrec["sracl bank"]["epoch_s"],
-        "epoch: sracl bank / none": sasrec["sracl bank"]["x_none"],
-    }
-    rows = [[name, f"{r['samples_per_s']:,.0f}", f"{r['epoch_s']:.1f}", f"{r['x_none']:.2f}",
-             f"{pipeline[name.split(' / ')[1]]:.2f}" if name.startswith("sasrec / ") else ""]
-            for name, r in steps.items()]
-    official_rate = base.recipe.config.train.batch_size / official["seconds_per_batch"]
-    rows.append(["official shape (sasrec, live)", f"{official_rate:,.0f}",
-                 f"{official['epoch_s']:.1f}", f"{official['epoch_s'] / sasrec['none']['epoch_s']:.2f}",
-                 f"{official['pipeline_epoch_s']:.2f}"])
-    title = (f"{base.recipe.name}: {len(base.split.train):,} samples, batch {base.recipe.config.train.batch_size}, "
-             f"{batches} timed batches extrapolated to {n_batches}")
-    table = make_table(title, ["backbone / objective", "samples/s", "s / epoch", "x none", "pipeline s / epoch"], rows)
-    table.caption = "  ".join(f"{k}: {v:.1f}x" for k, v in ratios.items())
+def report(args, base: Experiment, batches: int, steps: dict, pipeline: dict | None,
+           official: dict | None) -> None:
+    def epoch(key: str) -> float | None:
+        return steps[key]["epoch_s"] if key in steps else None
+
+    ratios = {}
+    for numerator, denominator in (("sasrec / sequence / sracl bank", "sasrec / prefix / none"),
+                                   ("sasrec / sequence / none", "sasrec / prefix / none"),
+                                   ("sasrec / sequence / sracl bank, rec-pass anchor", "sasrec / prefix / none"),
+                                   ("sasrec / prefix / sracl bank", "sasrec / prefix / none"),
+                                   ("sasrec / sequence / sracl bank", "sasrec / prefix / sracl bank")):
+        top, bottom = epoch(numerator), epoch(denominator)
+        if top is not None and bottom is not None:
+            ratios[f"epoch: {numerator} / {denominator}"] = top / bottom
+    if official is not None and pipeline is not None and "sasrec / prefix / sracl live" in steps:
+        ratios["pipeline: official / sracl live"] = official["pipeline_epoch_s"] / pipeline["sracl live"]
+        ratios["epoch: official / sracl live"] = official["epoch_s"] / steps["sasrec / prefix / sracl live"]["epoch_s"]
+    rows = []
+    for name, r in steps.items():
+        _, mode, objective = name.split(" / ")
+        shown_pipeline = pipeline.get(objective) if pipeline and name.startswith("sasrec / prefix") else None
+        rows.append([name, str(r["batches_per_epoch"]), f"{r['epoch_s']:.1f}",
+                     f"{r['x_prefix_none']:.2f}" if r["x_prefix_none"] is not None else "",
+                     f"{shown_pipeline:.2f}" if shown_pipeline is not None else ""])
+    if official is not None and "sasrec / prefix / none" in steps:
+        rows.append(["official shape (sasrec, prefix, live)", "", f"{official['epoch_s']:.1f}",
+                     f"{official['epoch_s'] / steps['sasrec / prefix / none']['epoch_s']:.2f}",
+                     f"{official['pipeline_epoch_s']:.2f}"])
+    batch_size = base.recipe.config.train.batch_size
+    title = (f"{base.recipe.name}: {len(base.split.train):,} prefix samples, batch {batch_size}"
+             f" (sequence: targets), {batches} timed batches extrapolated to an epoch, {torch.get_num_threads()} "
+             "thread(s)")
+    columns = ["backbone / samples / objective", "batches / epoch", "s / epoch", "x prefix none", "pipeline s / epoch"]
+    table = make_table(title, columns, rows)
+    table.caption = "  ".join(f"{k}: {v:.2f}x" for k, v in ratios.items())
     save_results("train_epoch", args, table, {
         "recipe": str(base.recipe.source), "samples": len(base.split.train), "batches_timed": batches,
-        "batches_per_epoch": n_batches, "steps": steps, "pipeline_epoch_s": pipeline, "official_shape": official,
-        "ratios": ratios})
+        "threads": torch.get_num_threads(), "proxy_semantic": args.proxy_semantic, "steps": steps,
+        "pipeline_epoch_s": pipeline, "official_shape": official, "ratios": ratios})
 
 
 if __name__ == "__main__":
