@@ -158,10 +158,10 @@ class Page:
         data = self.experiment.data
         _check_rows(paths[0], items, data.n_items + 1, rebuild)
         _check_rows(paths[1], users, len(units), rebuild)
-        options = self.options
-        found = {"items": item_examples(items, data, options.examples, options.k),
-                 "units": unit_examples(users, units, data, options.examples, options.k, options.max_titles)}
-        write_json(self.folder / NEIGHBOURS, {"k": options.k, "unit_mode": units.mode, **found})
+        options, k = self.options, min(self.options.k, items.shape[1], users.shape[1])
+        found = {"items": item_examples(items, data, options.examples, k),
+                 "units": unit_examples(users, units, data, options.examples, k, options.max_titles)}
+        write_json(self.folder / NEIGHBOURS, {"k": k, "unit_mode": units.mode, **found})
         return _items_html(found["items"]) + _units_html(found["units"], units.mode)
 
 

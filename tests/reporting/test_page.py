@@ -107,6 +107,14 @@ def test_headless_chromium_renders_the_page_with_every_image_loaded(page, tmp_pa
 
 
 @pytest.mark.slow
+def test_a_recipe_names_its_run(run, page, tmp_path):
+    recipe = tmp_path / "again.toml"
+    shutil.copyfile(run / "recipe.resolved.toml", recipe)  # a resolved recipe is a recipe naming this run
+    assert run_cli("page", recipe, "--out", tmp_path / "page").exit_code == 0
+    assert (tmp_path / "page" / "index.html").read_bytes() == (page[0] / "index.html").read_bytes()
+
+
+@pytest.mark.slow
 def test_every_title_is_escaped(run, page, tmp_path):
     copy = tmp_path / "run"
     shutil.copytree(run, copy, ignore=shutil.ignore_patterns("page"))
