@@ -32,7 +32,7 @@ app = typer.Typer(
     name="sracl",
     help="SRA-CL for sequential recommendation: embed | index | train | eval, driven by a TOML recipe.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # sracl --install-completion (bash, zsh, fish, PowerShell): commands, options, files
     pretty_exceptions_enable=False,
 )
 console = Console()
@@ -47,6 +47,16 @@ SetOpt = Annotated[
     list[str] | None,
     typer.Option("--set", help="override a recipe key, e.g. --set optimizer.lr=0.01 (repeatable)", show_default=False),
 ]
+
+JsonOpt = Annotated[
+    bool, typer.Option("--json", metavar=FLAG, help="print the result as JSON on stdout (and nothing else there)")
+]
+
+
+def _print_json(value) -> None:
+    import json
+
+    typer.echo(json.dumps(value, indent=2, ensure_ascii=False))
 
 
 def reports_errors(command):
@@ -124,12 +134,15 @@ def _writing(folder: Path, name: str, recipe: Path, overrides: list[str] | None)
 
 @app.command()
 @reports_errors
-def validate(recipe: RecipeArg, set_: SetOpt = None) -> None:
+def validate(recipe: RecipeArg, set_: SetOpt = None, as_json: JsonOpt = False) -> None:
     """Check a recipe and its data (no stage runs) and print the recipe fully resolved (defaults filled in)."""
     from sracl_cli.preflight import check_all
 
     loaded = _load(recipe, set_)
     check_all(loaded)
+    if as_json:
+        _print_json(loaded.to_dict())
+        return
     typer.echo(loaded.to_toml(), nl=False)
 
 
@@ -141,14 +154,33 @@ def train(
     resume: Annotated[
         bool, typer.Option("--resume", metavar=FLAG, help="continue from the run's last epoch checkpoint")
     ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", metavar=FLAG, help="time a few batches, estimate the run's time; write nothing")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", metavar=FLAG, help="with --dry-run: the estimate as JSON")] = False,
 ) -> None:
     """Train the recipe's backbone with its objective, keep the best validation checkpoint, test it."""
+    if as_json and not dry_run:
+        raise UsageError("--json goes with --dry-run (a run's results are JSON files in its run directory)")
+    if dry_run:  # writes nothing
+        _dry_run(_load(recipe, set_), as_json)
+        return
     from sracl_cli.runs import train_recipe
 
     loaded = _load(recipe, set_)
     with _writing(loaded.run_dir, "train", recipe, set_), _written(loaded):
         train_recipe(loaded, console, resume=resume)
     _results(loaded)
+
+
+def _dry_run(loaded, as_json: bool) -> None:
+    from sracl_cli.training.dry_run import estimate, estimate_table
+
+    report = estimate(loaded, errors if as_json else console)  # with --json, stdout holds the JSON alone
+    if as_json:
+        _print_json(report)
+    else:
+        console.print(estimate_table([report]))
 
 
 @app.command("eval")
@@ -171,19 +203,24 @@ def compare(
     out: Annotated[
         Path | None, typer.Option("--out", help="also write the comparison as JSON", show_default=False)
     ] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Compare two runs' test metrics: means, relative difference, paired t-test over their common seeds."""
     from sracl_cli.evaluation.compare import compare_runs, comparison_table, load_run
 
     comparison = compare_runs(load_run(run_a), load_run(run_b))
-    console.print(comparison_table(comparison))
-    for note in comparison["notes"]:
-        console.print(f"note: {note}", highlight=False)
+    shown = errors if as_json else console  # with --json, stdout holds the JSON alone
+    if as_json:
+        _print_json(comparison)
+    else:
+        console.print(comparison_table(comparison))
+        for note in comparison["notes"]:
+            console.print(f"note: {note}", highlight=False)
     if out is not None:
         from sracl_cli.artifacts import write_json
 
         write_json(out, comparison)
-        console.print(f"wrote {out}", markup=False, highlight=False)
+        shown.print(f"wrote {out}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -232,10 +269,13 @@ def page(
 
 @app.command()
 @reports_errors
-def plugins() -> None:
+def plugins(as_json: JsonOpt = False) -> None:
     """List installed plugins of every kind (built-ins included) and whether they import."""
-    from sracl_cli.plugin_table import print_plugin_table
+    from sracl_cli.plugin_table import plugin_records, print_plugin_table
 
+    if as_json:
+        _print_json(plugin_records())
+        return
     print_plugin_table(console)
 
 

@@ -19,6 +19,11 @@ def plugin_rows() -> list[tuple[str, ...]]:
     ]
 
 
+def plugin_records() -> list[dict[str, str]]:
+    """`sracl plugins --json`: one object per plugin, keyed by the table's columns."""
+    return [dict(zip(COLUMNS, row)) for row in plugin_rows()]
+
+
 def print_plugin_table(console: Console) -> None:
     """On a terminal the table fits its width; elsewhere (a pipe, a file) no cell is wrapped."""
     table = plugin_table()
