@@ -3,20 +3,28 @@
 Collections hold only our vectors (`embedding_function=None`: Chroma's default function would download a
 model), in cosine space, with the recipe's HNSW settings fixed at creation. A collection is named after
 the namespace, the vectors' fingerprint and the creation-time HNSW settings, so rebuilding with the same
-vectors reuses it; other collections of the same namespace are outdated and dropped. The store's keys in
-the recipe's [index] section (url, HNSW settings) are `ChromaConfig`'s.
+vectors reuses it; other collections of the same namespace are outdated and dropped. On a server, which
+many runs share, the namespace also carries a hash of the run's index folder, so two recipes (or two runs
+of one recipe name in different folders) never drop each other's collections. A server that cannot be
+reached, or fails while the stage runs, is RunFailure naming `index.url` (the tables are written only
+after every search, so a failed run leaves none). The store's keys in the recipe's [index] section (url,
+HNSW settings) are `ChromaConfig`'s.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from sracl_cli.errors import UsageError
+from sracl_cli.errors import RunFailure, UsageError
 from sracl_cli.retrieval.stores.protocol import MISSING, StoreSpec
 
 MAX_UPSERT_BATCH = 5461  # Chroma's own limit for an embedded store (SQLite's variable limit)
@@ -35,9 +43,10 @@ class ChromaConfig(BaseModel):
 
 
 class ChromaStore:
-    def __init__(self, collection, upsert_batch: int):
+    def __init__(self, collection, upsert_batch: int, url: str | None = None):
         self._collection = collection
         self._upsert_batch = upsert_batch
+        self._url = url  # a server's; None for the embedded store
 
     @property
     def name(self) -> str:
@@ -47,14 +56,16 @@ class ChromaStore:
         vectors = np.asarray(vectors, dtype=np.float32)
         for start in range(0, len(ids), self._upsert_batch):
             stop = start + self._upsert_batch
-            self._collection.upsert(
-                ids=[str(i) for i in ids[start:stop]],
-                embeddings=vectors[start:stop],
-                metadatas=metadata[start:stop] if metadata else None,
-            )
+            with server_failures(self._url, f"storing {self.name}"):
+                self._collection.upsert(
+                    ids=[str(i) for i in ids[start:stop]],
+                    embeddings=vectors[start:stop],
+                    metadatas=metadata[start:stop] if metadata else None,
+                )
 
     def count(self) -> int:
-        return self._collection.count()
+        with server_failures(self._url, f"counting {self.name}"):
+            return self._collection.count()
 
     def query(self, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         n = len(vectors)
@@ -62,9 +73,24 @@ class ChromaStore:
         scores = np.full((n, k), -np.inf, dtype=np.float32)
         for start in range(0, n, QUERY_BATCH):
             block = np.asarray(vectors[start : start + QUERY_BATCH], dtype=np.float32)
-            result = self._collection.query(query_embeddings=block, n_results=k, include=["distances"])
+            with server_failures(self._url, f"searching {self.name}"):
+                result = self._collection.query(query_embeddings=block, n_results=k, include=["distances"])
             fill_rows(ids[start : start + len(block)], scores[start : start + len(block)], result)
         return ids, scores
+
+
+@contextmanager
+def server_failures(url: str | None, what: str) -> Iterator[None]:
+    """A server's failure as one RunFailure line (chromadb reports it as httpx errors, ValueError, ...)."""
+    if url is None:
+        yield
+        return
+    try:
+        yield
+    except Exception as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise RunFailure(f"index.url: the Chroma server at {url} failed while {what} ({type(error).__name__}: "
+                         f"{reason}); no neighbour tables were written") from None
 
 
 def fill_rows(ids: np.ndarray, scores: np.ndarray, result) -> None:
@@ -98,7 +124,8 @@ def connect(config: ChromaConfig, folder: Path):
         client = chromadb.HttpClient(host=url.hostname, port=port, ssl=ssl, settings=settings)
         client.heartbeat()
     except Exception as error:  # chromadb reports a missing server as ValueError, httpx errors, ...
-        raise UsageError(f"index.url: no Chroma server answers at {config.url}: {error}") from None
+        raise RunFailure(f"index.url: no Chroma server answers at {config.url}: {error} (is `chroma run` "
+                         "running there?)") from None
     return client
 
 
@@ -121,10 +148,21 @@ def hnsw_configuration(config: ChromaConfig) -> dict:
     }
 
 
+def server_namespace(namespace: str, folder: Path) -> str:
+    """`namespace` made unique to the run's index folder, for a server that many runs share."""
+    return f"{namespace}-{hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:8]}"
+
+
+def is_outdated(name: str, namespace: str, wanted: str) -> bool:
+    """Another collection of this very namespace (not of one that merely starts like it: `a-items` vs `a`)."""
+    rest = name.removeprefix(namespace_prefix(namespace))
+    return name != wanted and rest != name and re.fullmatch(r"[0-9a-f]+-m\d+-c\d+", rest) is not None
+
+
 def open_collection(client, config: ChromaConfig, namespace: str, fingerprint: str):
     wanted = collection_name(config, namespace, fingerprint)
     for existing in client.list_collections():
-        if existing.name.startswith(namespace_prefix(namespace)) and existing.name != wanted:
+        if is_outdated(existing.name, namespace, wanted):
             client.delete_collection(existing.name)
     collection = client.get_or_create_collection(
         wanted, configuration=hnsw_configuration(config), embedding_function=None
@@ -137,8 +175,12 @@ def open_collection(client, config: ChromaConfig, namespace: str, fingerprint: s
 
 def open_store(config: ChromaConfig, folder: Path, namespace: str, fingerprint: str) -> ChromaStore:
     client = connect(config, folder / "chroma")
-    collection = open_collection(client, config, namespace, fingerprint)
-    return ChromaStore(collection, min(MAX_UPSERT_BATCH, client.get_max_batch_size()))
+    if config.url is not None:
+        namespace = server_namespace(namespace, folder)
+    with server_failures(config.url, f"opening the collection of {namespace}"):
+        collection = open_collection(client, config, namespace, fingerprint)
+        batch = min(MAX_UPSERT_BATCH, client.get_max_batch_size())
+    return ChromaStore(collection, batch, config.url)
 
 
 SPEC = StoreSpec(

