@@ -118,32 +118,35 @@ def load(config: CsvConfig, name: str) -> SequenceData:
 
 
 def _interactions(config: CsvConfig, header: Header, rows: Rows) -> Iterator[Interaction]:
-    keys = {"user_column": config.user_column, "item_column": config.item_column}
-    if config.timestamp_column:
-        keys["timestamp_column"] = config.timestamp_column
-    at = {name: header.column(name, key) for key, name in keys.items()}
+    names = [config.user_column, config.item_column, config.timestamp_column]
+    keys = ["user_column", "item_column", "timestamp_column"]
+    at = [header.column(name, key) if name else -1 for name, key in zip(names, keys)]
+    user_at, item_at, time_at = at
     for line_no, fields in rows:
-        values = {name: fields[i].strip() for name, i in at.items()}
-        for column, value in values.items():
-            if not value:
-                raise located(header.file, line_no, f"column '{column}' is empty")
-        time = _timestamp(header.file, line_no, values[config.timestamp_column]) if config.timestamp_column else 0.0
-        yield values[config.user_column], values[config.item_column], time
+        user, item = fields[user_at].strip(), fields[item_at].strip()
+        stamp = fields[time_at].strip() if time_at >= 0 else "0"
+        if not (user and item and stamp):
+            empty = next(name for name, value in zip(names, (user, item, stamp)) if not value)
+            raise located(header.file, line_no, f"column '{empty}' is empty")
+        yield user, item, _timestamp(header.file, line_no, stamp)
 
 
 def chronological(interactions: Iterable[Interaction], counts: Counts) -> list[tuple[str, Timeline]]:
     """Users sorted by id, each with its items sorted by timestamp (stable: ties keep their order); counted."""
     seen: set[Interaction] = set()
     by_user: dict[str, Timeline] = {}
+    rows = duplicates = 0  # locals, not counts' attributes, in the loop over every row
     for interaction in interactions:
-        counts.rows += 1
+        rows += 1
         if counts.drop_duplicates:
             if interaction in seen:
-                counts.duplicates += 1
+                duplicates += 1
                 continue
             seen.add(interaction)
         user, item, time = interaction
         by_user.setdefault(user, []).append((item, time))
+    counts.rows += rows
+    counts.duplicates += duplicates
     users = []
     for user in sorted(by_user, key=_user_order(by_user)):
         timeline = by_user[user]
