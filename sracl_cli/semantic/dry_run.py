@@ -6,7 +6,9 @@ Input tokens are counted with `litellm.token_counter` for that model on a fixed 
 and extrapolated by characters (counting all of Beauty's 188k prompts would take over a minute); without a
 model they are estimated as characters / 4. Output tokens are given as an upper bound (`max_tokens` per call;
 none without it) and a typical figure from the word limits the default prompts ask for; a provider that
-generates nothing (passthrough) has none. Costs come from LiteLLM's price map.
+generates nothing (passthrough) has none. Costs come from LiteLLM's price map; the batch-mode cost
+(`llm.mode = "batch"`) from its batch rates (`input_cost_per_token_batches`, `output_cost_per_token_batches`:
+half the online rates for OpenAI's models), where it has them.
 """
 
 from __future__ import annotations
@@ -56,6 +58,8 @@ def dry_run_report(recipe: Recipe, data: SequenceData, console: Console) -> dict
         "output_tokens_typical": output_typical,
         "cost_usd_typical": _cost(model, total_input, output_typical) if calls_llm else 0.0,
         "cost_usd_max": _cost(model, total_input, output_max) if calls_llm else 0.0,
+        "batch_cost_usd_typical": _batch_cost(model, total_input, output_typical) if calls_llm else None,
+        "batch_cost_usd_max": _batch_cost(model, total_input, output_max) if calls_llm else None,
         "calls_llm": calls_llm,
         "cached": _cached(recipe, identity, prompts) if calls_llm else None,
         "samples": [_sample(prompt) for prompt in _samples(prompts)],
@@ -117,6 +121,15 @@ def _cost(model: str | None, input_tokens: int, output_tokens: dict[str, int] | 
     return cost_usd(model, input_tokens, sum(output_tokens.values()))
 
 
+def _batch_cost(model: str | None, input_tokens: int, output_tokens: dict[str, int] | None) -> float | None:
+    """At the price map's batch rates; None where it has none for the model (or there is no bound)."""
+    if model is None or output_tokens is None:
+        return None
+    from sracl_cli.semantic.batch_api import batch_cost_usd
+
+    return batch_cost_usd(model, input_tokens, sum(output_tokens.values()))
+
+
 def _cached(recipe: Recipe, identity: dict[str, Any], prompts: PromptSet) -> int | None:
     """Prompts the response cache already answers (None when there is no cache file yet)."""
     path = cache_path(recipe)
@@ -155,6 +168,8 @@ def _print(report: dict[str, Any], console: Console) -> None:
     if report["calls_llm"]:
         console.print(Text(f"input tokens: {report['input_token_method']}"))
     console.print(Text(_cost_line(report)))
+    if report["calls_llm"]:
+        console.print(Text(_batch_cost_line(report)))
     if report["cached"] is not None:
         total = report["item_prompts"] + report["user_prompts"]
         console.print(Text(f"already in the response cache: {report['cached']:,} of {total:,} prompts"))
@@ -178,3 +193,11 @@ def _cost_line(report: dict[str, Any]) -> str:
     if most is None:
         return f"cost (LiteLLM price map): about ${typical:,.2f}, no upper bound (the provider sets no max_tokens)"
     return f"cost (LiteLLM price map): about ${typical:,.2f}, at most ${most:,.2f}"
+
+
+def _batch_cost_line(report: dict[str, Any]) -> str:
+    typical, most = report["batch_cost_usd_typical"], report["batch_cost_usd_max"]
+    if typical is None:
+        return f"batch mode (llm.mode = \"batch\"): no batch price in LiteLLM's price map for {report['model']}"
+    bound = f", at most ${most:,.2f}" if most is not None else ""
+    return f"batch mode (llm.mode = \"batch\", the price map's batch rates): about ${typical:,.2f}{bound}"

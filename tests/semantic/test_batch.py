@@ -153,3 +153,19 @@ def test_an_unreachable_batch_api_is_a_run_failure_naming_api_base(tmp_path):
     with pytest.raises(RunFailure, match=r"llm.api_base = http://127.0.0.1:\d+/v1: could not upload a shard "
                                          r"\(connection refused"):
         generate(recipe)
+
+
+def test_dry_run_prices_batch_mode_at_the_price_maps_batch_rates(tmp_path):
+    from sracl_cli.semantic.dry_run import dry_run_report
+
+    data = data_section(*cut_quickstart(tmp_path / "data", 8))
+    out = Console(file=io.StringIO(), width=200)
+    recipe = litellm_recipe(tmp_path, "http://127.0.0.1:9/v1", data, model="openai/gpt-4o-mini", mode="batch")
+    report = dry_run_report(recipe, load_dataset(recipe), out)
+    # gpt-4o-mini in LiteLLM 1.109.3's map: $0.15 / $0.60 per 1M tokens online, $0.075 / $0.30 in batches
+    assert report["batch_cost_usd_typical"] == pytest.approx(report["cost_usd_typical"] / 2)
+    assert report["batch_cost_usd_max"] == pytest.approx(report["cost_usd_max"] / 2)
+    assert f"price map's batch rates): about ${report['batch_cost_usd_typical']:,.2f}" in out.file.getvalue()
+    unpriced = litellm_recipe(tmp_path, "http://127.0.0.1:9/v1", data, model="deepseek/deepseek-chat")
+    dry_run_report(unpriced, load_dataset(unpriced), out)
+    assert "no batch price in LiteLLM's price map for deepseek/deepseek-chat" in out.file.getvalue()
