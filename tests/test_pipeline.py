@@ -95,6 +95,25 @@ def test_sracl_modes_and_ablations(semantic_run, tmp_path, switches, expected):
     assert set(epoch["losses"]) == expected
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("backbone", ["sasrec", "gru4rec"])
+@pytest.mark.parametrize("objective, switches", [
+    ("none", []), ("cl4srec", []), ("duorec", []),
+    ("sracl", ["objective.neighbor_encoding=bank"]),
+    ("sracl", ["objective.neighbor_encoding=live", "objective.anchor=rec_pass"]),
+    ("sracl", ["objective.neighbor_encoding=bank", "objective.user_anchors=final", "train.batch_by=sequences"]),
+])
+def test_every_objective_trains_on_sequence_samples(semantic_run, tmp_path, backbone, objective, switches):
+    extra = [arg for switch in switches for arg in ("--set", switch)]
+    epoch = _train_on_shared_semantics(semantic_run, tmp_path, "--set", f"model.backbone={backbone}",
+                                       "--set", f"objective.name={objective}", "--set", "train.samples=sequence",
+                                       *extra)
+    expected = {"none": {"rec"}, "sracl": {"rec", "cs", "is"}, "cl4srec": {"rec", "cl"}, "duorec": {"rec", "cl"}}
+    assert set(epoch["losses"]) == expected[objective]
+    assert all(np.isfinite(v) and v > 0 for v in epoch["losses"].values())
+    assert epoch["targets_per_s"] > epoch["samples_per_s"]  # a window trains several targets
+
+
 def test_sracl_without_index_artifacts_names_the_missing_file_and_command(tmp_path):
     result = run_cli("train", QUICKSTART, "--set", f'output.dir="{tmp_path / "run"}"', *SMALL)
     assert result.exit_code == 2

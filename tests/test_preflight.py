@@ -123,3 +123,20 @@ def test_cuda_devices_are_checked_against_the_visible_ones(monkeypatch):
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
     assert cuda_problem("cuda") is None and cuda_problem("cuda:1") is None
     assert cuda_problem("cuda:2") == "'cuda:2', but torch sees 2 CUDA device(s): cuda:0 to cuda:1"
+
+
+def test_validate_refuses_sequence_samples_for_a_backbone_without_an_all_positions_pass(tmp_path):
+    result = validate(tmp_path, 'train.samples="sequence"', 'model.backbone="bert4rec"')
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "quickstart.toml: model.backbone = 'bert4rec' has no all-positions pass (sequence_states), which "
+        'train.samples = "sequence" needs; use train.samples = "prefix" with it']
+    assert validate(tmp_path, 'train.samples="sequence"', 'model.backbone="gru4rec"').exit_code == 0
+
+
+def test_validate_refuses_sequence_samples_for_an_objective_that_trains_only_on_prefixes(tmp_path):
+    result = validate(tmp_path, 'train.samples="sequence"', 'objective.name="dropout-cl"')
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "quickstart.toml: train.samples = \"sequence\": objective 'dropout-cl' trains only with "
+        "train.samples = 'prefix'"]
