@@ -29,8 +29,9 @@ START_TIMEOUT_S = 60
 QUICKSTART = REPO / "recipes" / "quickstart.toml"
 # HNSW builds differ run to run: two embedded builds of the quickstart's tables differed in 3 of 151,150
 # unit-neighbour slots (0 of 72,160 item slots) and a server build from an embedded one in 5 (measured with
-# /tmp/measure_chroma.py, see the report); a slot counts when a row's neighbour sets differ (ties between
-# identical unit vectors make the order within a row arbitrary). 0.05 % (75 unit slots) is 15x that.
+# `index` below on 2026-12-02: the quickstart twice embedded, once on a server, compared by
+# `differing_slots`); a slot counts when a row's neighbour sets differ (ties between identical unit vectors
+# make the order within a row arbitrary). 0.05 % (75 unit slots) is 15x that.
 DIFFERING_SLOTS_AT_MOST = 0.0005
 
 
