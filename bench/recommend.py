@@ -1,5 +1,6 @@
 """`sracl recommend --all-users` at Beauty scale: top-20 for every user of a trained run (the ranking, then the
-same with the CSV written), through the serving code the command uses. Run by hand:
+same with the CSV written), through the serving code the command uses, beside `sracl eval`'s ranking of the
+test targets on the same model (the full-ranking speed to match). Run by hand:
 
     SRACL_DATA=/work/shared/data .venv/bin/python bench/recommend.py [--run RUN_DIR] [--quick]
 
@@ -17,7 +18,9 @@ import tempfile
 from pathlib import Path
 
 from common import QUICK_OVERRIDES, QUICKSTART, REPO, common_arguments, console, make_table, save_results, timed
+from sracl_cli.data.split import leave_one_out
 from sracl_cli.devices import set_threads
+from sracl_cli.evaluation.ranking import target_ranks
 from sracl_cli.serving import load_run
 from sracl_cli.serving.outputs import write_results
 from sracl_cli.serving.recommend import Query, recommend_stream
@@ -60,6 +63,11 @@ def main() -> None:
         run_dir = trained_run(REPO / "recipes" / "beauty.toml", BEAUTY_RUN, [])
     run, load_s = timed(lambda: load_run(run_dir))
     rows, timings = [], {}
+    test = leave_one_out(run.data, run.max_len).test
+    eval_s = min(timed(lambda: target_ranks(run.model, test, run.data, K, run.batch_size, False, run.device))[1]
+                 for _ in range(args.repeats))
+    timings["sracl eval's ranking of the test targets"] = round(eval_s, 3)
+    rows.append(["sracl eval's ranking (test targets)", f"{eval_s:.2f}", f"{len(test) / eval_s:,.0f}"])
     for name, exclude_seen, out in [("rank, seen items hidden", True, None), ("rank, seen items kept", False, None),
                                     ("rank + write CSV, seen hidden", True, scratch / "top20.csv")]:
         def once(exclude_seen=exclude_seen, out=out):

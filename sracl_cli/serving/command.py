@@ -104,7 +104,7 @@ def _one_query(run: Run, request: Request, console: Console, errors: Console) ->
     unknown.add(result)
     if unknown.count:
         errors.print(unknown.line(run.data.name), markup=False, highlight=False, soft_wrap=True)
-    if not result.rows:
+    if not result.rows and query.history is not None:
         raise UsageError(f"--history: none of its {len(query.history or [])} item ids is an item of {run.data.name}")
     if request.out is not None:
         write_results(request.out, [[result]])
