@@ -360,7 +360,7 @@ def recommend(
     ] = None,
     k: Annotated[int, typer.Option("-k", help="items per query")] = 20,
     exclude_seen: Annotated[
-        bool, typer.Option("--exclude-seen/--no-exclude-seen", help="hide the items of the history")
+        bool, typer.Option("--exclude-seen/--no-exclude-seen", metavar=FLAG, help="hide the items of the history")
     ] = True,
     seed: SeedOpt = None,
     as_json: Annotated[bool, typer.Option("--json", metavar=FLAG, help="print JSON instead of a table")] = False,
