@@ -127,7 +127,9 @@ def _load(recipe: Path, overrides: list[str] | None):
 def _writing(folder: Path, name: str, recipe: Path, overrides: list[str] | None):
     """The lock of the folder a command writes into (exit 2 naming the holder when another run has it)."""
     from sracl_cli.run_lock import holding
+    from sracl_cli.training.launch import refuse_torchrun
 
+    refuse_torchrun(name)
     command = " ".join(["sracl", name, str(recipe), *(f"--set {o}" for o in overrides or [])])
     return holding([folder], command)
 
@@ -166,9 +168,11 @@ def train(
         _dry_run(_load(recipe, set_), as_json)
         return
     from sracl_cli.runs import train_recipe
+    from sracl_cli.training.distributed import torchrun_command
 
     loaded = _load(recipe, set_)
-    with _writing(loaded.run_dir, "train", recipe, set_), _written(loaded):
+    lock = functools.partial(_writing, loaded.run_dir, "train", recipe, set_)
+    with torchrun_command(console, loaded, lock), _written(loaded):  # under torchrun: every rank, rank 0 writes
         train_recipe(loaded, console, resume=resume)
     _results(loaded)
 

@@ -61,6 +61,7 @@ def fit(trainee: Trainee, training_set: TrainingSet, state: TrainState, runtime:
         improved = state.stopper.update(valid[loop.metric], epoch)
         state.history.append({"epoch": epoch, **stats, "valid": valid, "best": improved})
         state.epoch = epoch
+        state.rng_states = runtime.all_gather(torch.get_rng_state()[None])  # every process's stream, to resume
         if runtime.is_main:
             loop.save(trainee, state, improved)
             print_epoch(console, epoch, stats, valid, loop.metric, improved)

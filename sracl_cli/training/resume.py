@@ -18,6 +18,7 @@ from sracl_cli.checkpoint import load_state, save_state
 from sracl_cli.errors import UsageError
 from sracl_cli.layout import HISTORY
 from sracl_cli.training.early_stopping import EarlyStopping
+from sracl_cli.training.launch import torchrun_launch
 
 if TYPE_CHECKING:
     from sracl_cli.recipe import Recipe
@@ -34,6 +35,7 @@ class TrainState:
     stopper: EarlyStopping
     epoch: int = 0
     history: list[dict] = field(default_factory=list)
+    rng_states: torch.Tensor | None = None  # [processes, n]: each torchrun rank's torch RNG state (dropout)
 
 
 # May change between a run and its resume: how long to train and on how many threads (a longer run
@@ -62,7 +64,7 @@ def save_train_state(path: Path, trainee: Trainee, state: TrainState, key: str) 
         "optimizer": trainee.optimizer.state_dict(),
         "epoch": state.epoch,
         "stopper": {"best": stopper.best, "best_epoch": stopper.best_epoch, "bad_epochs": stopper.bad_epochs},
-        "rng": {"torch": torch.get_rng_state(), "data_order": state.generator.get_state()},
+        "rng": {"torch": torch.get_rng_state(), "data_order": state.generator.get_state(), **_ranks(state)},
         "history": [{k: v for k, v in epoch.items() if k not in TIMINGS} for epoch in state.history],
     }
     if trainee.schedule is not None:
@@ -91,11 +93,26 @@ def restore_train_state(path: Path, trainee: Trainee, patience: int, key: str) -
     trainee.optimizer.load_state_dict(saved["optimizer"])
     if trainee.schedule is not None and "schedule" in saved:
         trainee.schedule.load_state_dict(saved["schedule"])
-    torch.set_rng_state(saved["rng"]["torch"])
+    torch.set_rng_state(_own_stream(saved["rng"]))
     generator = torch.Generator()
     generator.set_state(saved["rng"]["data_order"])
     stopper = EarlyStopping(patience, **saved["stopper"])
     return TrainState(generator, stopper, saved["epoch"], _with_timings(saved["history"], path.parent / HISTORY))
+
+
+def _ranks(state: TrainState) -> dict[str, torch.Tensor]:
+    """Under torchrun, every rank's torch RNG state (rank 0 writes the checkpoint for all of them)."""
+    states = state.rng_states
+    return {"ranks": states} if states is not None and len(states) > 1 else {}
+
+
+def _own_stream(rng: dict) -> torch.Tensor:
+    """This process's saved torch RNG state: its rank's when the run had as many ranks, else rank 0's."""
+    launch = torchrun_launch()
+    ranks = rng.get("ranks")
+    if launch is not None and ranks is not None and len(ranks) == launch.world_size:
+        return ranks[launch.rank]
+    return rng["torch"]
 
 
 def _with_timings(history: list[dict], history_file: Path) -> list[dict]:

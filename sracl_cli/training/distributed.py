@@ -1,0 +1,196 @@
+"""Training under torchrun: `torchrun --nproc-per-node N -m sracl_cli train RECIPE` (or `--nnodes M` with a c10d
+rendezvous) runs one process per rank, all of them the same command.
+
+torchrun starts the processes, gives each its rank in the environment and tears them all down when one dies;
+this module reads that environment, joins the process group (gloo on CPU, nccl on CUDA) and implements the
+`Runtime` over it. The data-parallel step is the single-process step on a contiguous part of each global
+batch: DDP averages the gradients, `backward` weighs each rank by its share of the batch (exact even when the
+last batch does not split evenly), and the contrastive losses draw their negatives from every rank's rows
+(`gather_with_grad`, used by `objectives.infonce`).
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, cast
+
+import torch
+import torch.distributed as dist
+import torch.distributed.nn.functional as dist_autograd
+from rich.console import Console
+from torch import Tensor
+from torch.nn.parallel import DistributedDataParallel
+
+from sracl_cli.errors import RunFailure, UsageError
+from sracl_cli.training.launch import Launch, torchrun_launch
+from sracl_cli.training.runtime import ModuleT, Precision, mixed_precision
+
+if TYPE_CHECKING:
+    from sracl_cli.recipe import Recipe
+
+# How long a collective waits for the other ranks. A dead rank normally fails its peers at once (gloo and nccl
+# see the closed connection, and torchrun stops the others); this bounds the wait for a rank that hangs.
+TIMEOUT = timedelta(minutes=10)
+# torch 2.13 renamed DDP's broadcast_buffers (the new name still syncs buffers once at init, which is fine here)
+_NO_BUFFER_SYNC: dict[str, Any] = ({"forward_sync_buffers": False}
+                   if "forward_sync_buffers" in inspect.signature(DistributedDataParallel).parameters
+                   else {"broadcast_buffers": False})
+
+
+@contextmanager
+def torchrun_command(console: Console, recipe: Recipe, lock: Callable[[], AbstractContextManager[object]]
+                     ) -> Iterator[None]:
+    """Around `sracl train` on every rank torchrun started: rank 0 alone takes the run folder's `lock`, prints
+    (the others keep `console` quiet) and writes; the process group ends with the command; a collective that
+    failed because another rank died becomes one clear line."""
+    launch = torchrun_launch()
+    if launch is None or launch.world_size == 1:
+        with lock():
+            yield
+        return
+    if recipe.config.train.seeds:
+        raise UsageError(f"{recipe.source}: train.seeds: under torchrun, train one seed per job "
+                         "(--set train.seed=N, without train.seeds)")
+    console.quiet = launch.rank != 0
+    try:
+        with lock() if launch.rank == 0 else nullcontext():
+            yield
+    except dist.DistError as error:
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise RunFailure(f"rank {launch.rank} of {launch.world_size}: lost contact with the other ranks ({detail}); "
+                         "another rank was killed or failed: torchrun's summary names it") from None
+    finally:
+        if dist.is_initialized():
+            dist.destroy_process_group()
+
+
+def join(launch: Launch, device: torch.device) -> torch.device:
+    """Join the process group (once per process); returns the device this rank trains on."""
+    if device.type == "cuda":
+        device = torch.device("cuda", launch.local_rank)
+        torch.cuda.set_device(device)
+    if not dist.is_initialized():
+        cuda = device.type == "cuda"
+        bound: dict[str, Any] = {"device_id": device} if cuda else {}  # the argument is torch >= 2.3
+        dist.init_process_group("nccl" if cuda else "gloo", rank=launch.rank, world_size=launch.world_size,
+                                timeout=TIMEOUT, **bound)
+    return device
+
+
+class _Replicated(DistributedDataParallel):
+    """DDP that still answers the wrapped module's own attributes (`total`, `backbone`, `loss_objective`), so the
+    loop, checkpoints and objectives use the module as they do in one process; `forward` goes through DDP."""
+
+    def __getattr__(self, name: str):
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            if name == "module":
+                raise
+            return getattr(self.module, name)
+
+
+@dataclass
+class DistributedRuntime:
+    """One rank of a torchrun job (see the module docstring)."""
+
+    device: torch.device
+    launch: Launch
+    seed: int
+    precision: Precision = "float32"
+    gather_negatives: bool = True  # train.gather_negatives: contrastive negatives from every rank's rows
+    _share: float = 1.0  # world_size x this rank's fraction of the current global batch
+
+    @property
+    def is_main(self) -> bool:
+        return self.launch.rank == 0
+
+    @property
+    def world_size(self) -> int:
+        return self.launch.world_size
+
+    def prepare(self, module: ModuleT) -> ModuleT:
+        """The module on this rank's device, wrapped in DDP (rank 0's weights are copied to every rank). Buffers
+        are not re-broadcast each step: they are constants or, like SRA-CL's bank, kept equal by `all_gather`.
+        From here on the rank draws its own random numbers (dropout, augmentations): seed + rank; the data order
+        has its own generator, the same on every rank."""
+        module = module.to(self.device)
+        ids = [self.device.index] if self.device.type == "cuda" else None
+        # static_graph: the same parameters take part in every step, and some never do (an ablated loss term)
+        wrapped = _Replicated(module, device_ids=ids, static_graph=True, **_NO_BUFFER_SYNC)
+        torch.manual_seed(self.seed + self.launch.rank)
+        return cast("ModuleT", wrapped)
+
+    def shard(self, rows: Tensor) -> Tensor:
+        """This rank's contiguous part of the global batch (rank order = the batch's order)."""
+        if len(rows) < self.world_size:
+            raise UsageError(f"train.batch_size: a batch of {len(rows)} sample(s) cannot be split over "
+                             f"{self.world_size} processes (the epoch's last batch); choose a batch size that "
+                             f"leaves at least {self.world_size} samples in it, or fewer processes")
+        mine = rows.tensor_split(self.world_size)[self.launch.rank]
+        self._share = self.world_size * len(mine) / len(rows)
+        return mine
+
+    def backward(self, loss: Tensor) -> None:
+        """Each rank's loss is the mean over its rows; weighted by its share of the batch, DDP's average of the
+        gradients is the gradient of the global batch's mean."""
+        (loss * self._share).backward()
+
+    def all_gather(self, tensor: Tensor) -> Tensor:
+        return gather_rows(tensor)[0]
+
+    def reduce(self, value: Tensor) -> Tensor:
+        summed = value.to(self.device, copy=True)
+        dist.all_reduce(summed)
+        return summed.to(value.device)
+
+    def barrier(self) -> None:
+        dist.barrier()
+
+    def autocast(self) -> AbstractContextManager[object]:
+        from sracl_cli.objectives.infonce import global_negatives
+
+        stack = ExitStack()
+        stack.enter_context(mixed_precision(self.device, self.precision))
+        if self.gather_negatives:
+            stack.enter_context(global_negatives())
+        return stack
+
+
+def gather_with_grad(tensor: Tensor) -> tuple[Tensor, int]:
+    """Every rank's rows of `tensor` in rank order, with gradients flowing back to the rank that made them, and
+    where this rank's rows start. The backward sums every rank's gradient for a row (torch.distributed.nn's
+    all_gather): with each rank's loss a mean over its own rows, `backward`'s weights and DDP's average make
+    that the gradient of the global loss (pytorch issue 58005, open_clip issue 616 discuss this scale)."""
+    return _gather_rows(tensor, _all_gather_with_grad)
+
+
+def gather_rows(tensor: Tensor) -> tuple[Tensor, int]:
+    """Every rank's rows of `tensor` in rank order (no gradient), and where this rank's rows start."""
+    return _gather_rows(tensor, _all_gather)
+
+
+def _all_gather_with_grad(tensor: Tensor) -> Sequence[Tensor]:
+    with warnings.catch_warnings():  # torch 2.13 deprecates it for a private module (_functional_collectives)
+        warnings.filterwarnings("ignore", "torch.distributed.nn.functional.all_gather is deprecated")
+        return dist_autograd.all_gather(tensor)
+
+
+def _all_gather(tensor: Tensor) -> list[Tensor]:
+    parts = [torch.empty_like(tensor) for _ in range(dist.get_world_size())]
+    dist.all_gather(parts, tensor.contiguous())
+    return parts
+
+
+def _gather_rows(tensor: Tensor, gather: Callable[[Tensor], Sequence[Tensor]]) -> tuple[Tensor, int]:
+    """All ranks' rows through `gather`, which needs equal shapes: rows are padded to the longest, then cut."""
+    counts = [int(count) for count in _all_gather(torch.tensor([len(tensor)], device=tensor.device))]
+    padding = tensor.new_zeros((max(counts) - len(tensor), *tensor.shape[1:]))
+    parts = gather(torch.cat([tensor, padding]) if len(padding) else tensor)
+    rank = dist.get_rank()
+    return torch.cat([part[:count] for part, count in zip(parts, counts, strict=True)]), sum(counts[:rank])
