@@ -118,6 +118,28 @@ def test_input_jsonl_to_csv_matches_the_api(quickstart_run, run, tmp_path):
         (row["item"], row["title"], pytest.approx(row["score"], rel=1e-6)) for row in expected]
 
 
+@pytest.mark.parametrize("name, separator", [("q.csv", ","), ("q.tsv", "\t")])
+def test_input_table_of_users_and_histories(quickstart_run, run, tmp_path, name, separator):
+    user = run.data.user_ids[2]
+    lines = [["id", "user", "history"], ["a", user, ""], ["b", "", "12 7 99999"], ["", "", "431"]]
+    source = tmp_path / name
+    source.write_text("".join(separator.join(line) + "\n" for line in lines), encoding="utf-8")
+    result = run_cli("recommend", quickstart_run, "--input", source, "--out", tmp_path / "out.jsonl", "-k", "5")
+    assert result.exit_code == 0, result.stderr
+    assert f"1 item id(s) unknown to quickstart, left out of the history ({name}:3): '99999'" in result.stderr
+    records = _jsonl(tmp_path / "out.jsonl")
+    assert [(r["query"], r.get("user"), r["unknown_items"]) for r in records] == [
+        ("a", user, []), ("b", None, ["99999"]), ("line 4", None, [])]
+    assert _same_rows(records[0]["recommendations"], run.recommend(user=user, k=5))
+    assert _same_rows(records[1]["recommendations"], run.recommend(history=["12", "7"], k=5))
+
+
+def _same_rows(got: list[dict], expected: list[dict]) -> bool:
+    """Same items in the same order; scores to float32 rounding (a batch of other rows can move the last digit)."""
+    return [(r["rank"], r["item"], r["title"]) for r in got] == [(r["rank"], r["item"], r["title"]) for r in expected] \
+        and got == [{**r, "score": pytest.approx(r["score"], rel=1e-6)} for r in expected]
+
+
 def test_all_users_to_parquet_and_jsonl(quickstart_run, run, tmp_path):
     import pyarrow.parquet as pq
 
