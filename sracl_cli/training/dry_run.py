@@ -6,7 +6,8 @@ seed), WARMUP_BATCHES optimizer steps left out (first-call allocations), TIMED_B
 validation on the first `eval.batch_size` validation users after a small warm-up, scaled to the whole split.
 
 An epoch is its batches plus one validation; the epoch cap is `train.epochs` epochs plus the test evaluation,
-once per seed. Early stopping (`train.patience`) can only make the real run shorter.
+once per seed, after loading the data once. Early stopping (`train.patience`) can only make the real run
+shorter; the process's own start (importing torch) is not counted.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sracl_cli.data.split import Samples
-from sracl_cli.devices import set_threads
+from sracl_cli.devices import pick_device, set_threads
 from sracl_cli.evaluation.evaluate import evaluate_samples
 from sracl_cli.experiment import Experiment
 from sracl_cli.training.loop import train_step
@@ -36,12 +37,12 @@ VALID_WARMUP = 16  # validation users scored once before the timed batch
 
 def estimate(recipe: Recipe, console: Console) -> dict[str, Any]:
     """The estimate of one recipe (a UsageError when its data or its objective's artifacts are missing)."""
-    from sracl_cli.devices import pick_device
-
     train = recipe.config.train
     threads = set_threads(train.threads)
     runtime = SingleProcess(pick_device(train.device), train.precision)
+    started = time.perf_counter()
     exp = Experiment.from_recipe(recipe)
+    load_s = time.perf_counter() - started
     generator = seed_everything(train.seed)
     trainee = build_trainee(exp, runtime)  # missing embed/index artifacts: exit 2 naming the stage to run
     setup_s = _timed(lambda: trainee.module.loss_objective.start(trainee.module.loss_backbone))
@@ -49,7 +50,7 @@ def estimate(recipe: Recipe, console: Console) -> dict[str, Any]:
     batches = train_set.batches(generator, train.batch_size)
     console.print(f"{recipe.name}: timing {min(len(batches), WARMUP_BATCHES + TIMED_BATCHES)} of "
                   f"{len(batches):,} batches and one validation batch", highlight=False)
-    batch_s, timed = _batch_seconds(trainee, train_set, batches, runtime)
+    batch_s, warmup, timed = _batch_seconds(trainee, train_set, batches, runtime)
     valid_s = _evaluation_seconds(exp, exp.split.valid, trainee.model, runtime.device)
     test_s = valid_s * len(exp.split.test) / max(len(exp.split.valid), 1)
     epoch_s = batch_s * len(batches) + valid_s
@@ -59,10 +60,11 @@ def estimate(recipe: Recipe, console: Console) -> dict[str, Any]:
         "recipe": str(recipe.source), "name": recipe.name, "device": str(runtime.device), "threads": threads,
         "objective": recipe.config.objective.name, "backbone": recipe.config.model.backbone,
         "training_samples": len(train_set), "batch_size": train.batch_size, "batches_per_epoch": len(batches),
-        "warmup_batches": min(WARMUP_BATCHES, len(batches)), "timed_batches": timed,
+        "warmup_batches": warmup, "timed_batches": timed,
         "seconds_per_batch": batch_s, "setup_seconds": setup_s, "train_seconds_per_epoch": batch_s * len(batches),
         "valid_seconds_per_epoch": valid_s, "seconds_per_epoch": epoch_s, "test_seconds": test_s,
-        "epochs": train.epochs, "seeds": seeds, "seconds_per_seed": per_seed, "seconds_total": per_seed * seeds,
+        "epochs": train.epochs, "seeds": seeds, "load_seconds": load_s, "seconds_per_seed": per_seed,
+        "seconds_total": load_s + per_seed * seeds,
     }
 
 
@@ -72,8 +74,9 @@ def _timed(work) -> float:
     return time.perf_counter() - started
 
 
-def _batch_seconds(trainee, train_set, batches: list, runtime: SingleProcess) -> tuple[float, int]:
-    """Mean seconds of one optimizer step over the timed batches (all batches when an epoch has few)."""
+def _batch_seconds(trainee, train_set, batches: list, runtime: SingleProcess) -> tuple[float, int, int]:
+    """Mean seconds of one optimizer step over the timed batches (all batches when an epoch has too few for a
+    warm-up); also how many batches warmed up and how many were timed."""
     trainee.module.train()
     units = trainee.module.loss_objective.sample_units
     warmup = WARMUP_BATCHES if len(batches) > WARMUP_BATCHES else 0
@@ -91,7 +94,7 @@ def _batch_seconds(trainee, train_set, batches: list, runtime: SingleProcess) ->
     # batches differ in size only in the last one (or with train.batch_by = "targets"): scale by rows
     rows_timed = sum(len(rows) for rows in timed)
     rows_mean = sum(len(rows) for rows in batches) / len(batches)
-    return seconds / rows_timed * rows_mean, len(timed)
+    return seconds / rows_timed * rows_mean, warmup, len(timed)
 
 
 def _evaluation_seconds(exp: Experiment, samples: Samples, model, device) -> float:

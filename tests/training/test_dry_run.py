@@ -49,7 +49,7 @@ def test_dry_run_json_estimates_from_timed_batches_and_writes_nothing(quiet_fold
                                                         + report["valid_seconds_per_epoch"])
     per_seed = report["setup_seconds"] + 7 * report["seconds_per_epoch"] + report["test_seconds"]
     assert report["seconds_per_seed"] == pytest.approx(per_seed)
-    assert report["seconds_total"] == pytest.approx(3 * per_seed)
+    assert report["seconds_total"] == pytest.approx(report["load_seconds"] + 3 * per_seed)
     assert "timing 10 of 16 batches" in result.stderr
 
 
