@@ -3,7 +3,8 @@
 Sections need different parts of the run: the curves and test metrics only its JSON records; the length
 groups its recipe, data and weights; the neighbour examples its data and index tables. A section whose
 inputs are missing (a record copied without weights, a run whose objective has no index stage) says which
-file it lacks; a damaged file is exit 2 as everywhere. The folder is built beside OUT and renamed into place.
+file it lacks, or why the run's recipe does not validate here (a record of an older version); a damaged
+file is exit 2 as everywhere. The folder is built beside OUT and renamed into place.
 """
 
 from __future__ import annotations
@@ -103,13 +104,13 @@ class Page:
         return f'<img src="{CURVES}" alt="{html.text(alt)}"><p class="note">{html.text(note)}</p>'
 
     def lengths(self) -> str:
+        weights = [folder / TRAIN.name / layout.MODEL for folder in self.run.seed_folders.values()]
+        absent = [str(path) for path in weights if not path.is_file()]
+        if absent:
+            return html.missing(f"needs the run's weights: {', '.join(absent)} missing")
         recipe = self.run.recipe
         if recipe is None:
             return html.missing(f"needs the run's recipe to validate here: {self.run.recipe_problem}")
-        weights = {seed: folder / TRAIN.name / layout.MODEL for seed, folder in self.run.seed_folders.items()}
-        absent = [str(path) for path in weights.values() if not path.is_file()]
-        if absent:
-            return html.missing(f"needs the run's weights: {', '.join(absent)} missing")
         per_seed = self.ranked_groups()
         rows = mean_over_seeds(per_seed)
         write_json(self.folder / LENGTH_GROUPS, {"starts": list(self.options.starts), "groups": rows,
@@ -143,15 +144,16 @@ class Page:
         return html.table(headers, cells) + f'<p class="note">{html.text(note)}</p>'
 
     def neighbours(self) -> str:
-        recipe = self.run.recipe
-        if recipe is None:
-            return html.missing(f"needs the run's recipe to validate here: {self.run.recipe_problem}")
-        paths = [INDEX.folder(recipe) / layout.ITEM_NEIGHBORS, INDEX.folder(recipe) / layout.USER_NEIGHBORS,
-                 EMBED.folder(recipe) / layout.UNITS]
+        semantic = self.run.semantic_dir
+        paths = [semantic / INDEX.name / layout.ITEM_NEIGHBORS, semantic / INDEX.name / layout.USER_NEIGHBORS,
+                 semantic / EMBED.name / layout.UNITS]
         absent = [str(path) for path in paths if not path.is_file()]
         if absent:
             return html.missing(f"needs the run's semantic stages (sracl embed, sracl index): {', '.join(absent)} "
                                 "missing")
+        recipe = self.run.recipe
+        if recipe is None:
+            return html.missing(f"needs the run's recipe to validate here: {self.run.recipe_problem}")
         rebuild = f"run `sracl run {os.path.relpath(recipe.source)}` again"
         items, users = (read_artifact(path, load_npy, rebuild) for path in paths[:2])
         units = read_artifact(paths[2], load_units, rebuild)

@@ -54,6 +54,12 @@ class RunRecord:
             return {int(seed): layout.seed_dir(self.path, int(seed)) for seed in train["seeds"]}
         return {int(train.get("seed", 0)): self.path}
 
+    @property
+    def semantic_dir(self) -> Path:
+        """Where embed/ and index/ are: `output.semantic_dir` when recipes shared one, else the run directory."""
+        shared = self.section("output").get("semantic_dir")
+        return Path(shared) if shared else self.path
+
     def histories(self) -> dict[int, list[dict]]:
         """Seed -> its per-epoch history, for the seeds that have one."""
         found = {}
