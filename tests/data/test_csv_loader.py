@@ -12,6 +12,7 @@ import pytest
 from csv_helpers import QUICKSTART, START, quickstart_asins, shuffled, timed_events, write_csv
 from data_helpers import load_with, usage_error, write
 
+from helpers import run_cli, write_recipe
 from sracl_cli.data.split import leave_one_out
 
 FIRST = quickstart_asins()["1"]
@@ -163,3 +164,11 @@ def test_missing_column_and_config_errors(events_csv, tmp_path):
         with pytest.raises(ValidationError, match=reason):
             model.model_validate(keys)
     assert model.model_validate({"path": odd, "format": "csv"}).format == "csv"
+
+
+def test_validate_refuses_a_missing_field_with_exit_2(tmp_path):
+    write(tmp_path / "e.csv", ["user,item,time", f"u1,a,{START}", f"u1,,{START + 1}"])
+    recipe = write_recipe(tmp_path, '[data]\nloader = "csv"\npath = "e.csv"\nuser_column = "user"\n'
+                                    'item_column = "item"\ntimestamp_column = "time"\n')
+    result = run_cli("validate", recipe)
+    assert result.exit_code == 2 and result.stderr.strip() == "e.csv:3: column 'item' is empty"
