@@ -1,22 +1,29 @@
-"""All-pairs top-10 neighbour search over N unit vectors: exact (torch, blocked), Chroma HNSW at several
-search_ef values, and faiss-cpu (HNSW) when it is installed. Wall time, peak memory (above the loaded
-vectors, imports included) and recall@10 vs exact.
-Run by hand (results in bench/results/neighbors.json):
+"""All-pairs top-10 neighbour search over N unit vectors: the exact store (float32, torch) against the `ivf`
+store (k-means cells, bf16 GEMM candidates, fp32 re-rank) at several nprobe, threads and processes. Wall
+time, peak memory (above the loaded vectors, imports included) and recall@10 against exact search.
+Run by hand (results in bench/results/neighbors.json; docs/SCALING.md quotes them):
 
-    SRACL_DATA=/work/shared/data .venv/bin/python bench/neighbors.py [--sizes 20000 50000 176139] [--ef 100 200]
+    SRACL_DATA=/work/shared/data .venv/bin/python bench/neighbors.py --vectors /tmp/beauty_units.npy
 
 Vectors: Beauty's 176,139 prefix units (recipes/beauty.toml), each the normalised mean of its items' MiniLM
 title vectors (embedding every unit text takes ~2.5 h on 2 cores; search cost depends on N and d, not on where the
-vectors came from). N < 176,139 takes the first N of a fixed shuffle. `--quick`: the bundled sample's 4-core,
-1,000 units. Each (method, N) runs in its own process so that its peak memory is its own.
+vectors came from); `--vectors FILE` caches them. N < 176,139 takes the first N of a fixed shuffle. The 1M row is
+synthetic: each vector a random Beauty unit plus Gaussian noise (`SYNTHETIC_NOISE`), renormalised, and only its
+first `--query-limit` queries are searched (against all 1M), the time scaled up to all queries. Recall is
+measured on `--sample` queries against exact search of the whole pool; the exact store's full table is timed
+only up to `--exact-up-to`. Each run is its own process so that its peak memory is its own. `--quick`: the
+bundled sample's 4-core, 1,000 units.
 """
 
 from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -47,46 +54,47 @@ def proxy_unit_vectors(recipe_path: Path, overrides: list[str]) -> np.ndarray:
     return l2_normalize((cumulative[units.end] - cumulative[units.start]).astype(np.float32))
 
 
-def search(method: str, ef: int | None, path: str, scratch: str) -> dict:
-    """In a child process: the top-K table of every vector (self excluded), seconds and peak MiB above the load."""
+SYNTHETIC_NOISE = 0.05  # per dimension, on unit vectors of dimension 384: a distance like a near neighbour's
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str
+    store: str  # "exact" or "ivf"
+    threads: int = 2
+    processes: int = 1
+    nprobe: int | None = None  # ivf: None = every cell
+
+    def ivf_config(self, n: int):
+        from sracl_cli.retrieval.stores.ivf import IvfConfig
+        from sracl_cli.retrieval.topk import Settings
+
+        every_cell = Settings(0, 1, 0, 1).cells_for(n)
+        return IvfConfig(nprobe=self.nprobe or every_cell, processes=self.processes)
+
+
+def run_method(method: Method, path: str, n_queries: int) -> dict:
+    """In a child process: the top-K table of the first n_queries vectors (self excluded), seconds, peak MiB."""
+    import torch
+
+    torch.set_num_threads(method.threads)
     vectors = np.load(path)
     memory = PeakMemory()
     memory.start()
     ids = np.arange(len(vectors), dtype=np.int64)
     started = time.perf_counter()
-    build_s = 0.0
-    if method == "faiss":
-        table, build_s = _faiss(vectors, ef)
-    else:
-        store = _store(method, ef, scratch, len(vectors))
-        store.upsert(ids, vectors)
-        build_s = time.perf_counter() - started
-        table = store.query(vectors, K + 1)[0]
-    seconds = time.perf_counter() - started
-    return {"table": _drop_self(table, ids), "seconds": seconds, "build_s": build_s, "peak_mib": memory.peak_mib()}
-
-
-def _store(method: str, ef: int | None, scratch: str, n: int):
-    if method == "exact":
+    if method.store == "exact":
         from sracl_cli.retrieval.stores.exact import ExactStore
 
-        return ExactStore()
-    from sracl_cli.retrieval.stores import chroma
+        store = ExactStore()
+    else:
+        from sracl_cli.retrieval.stores.ivf import IvfStore
 
-    config = chroma.ChromaConfig(hnsw_search_ef=ef)
-    return chroma.open_store(config, Path(scratch), f"bench-{n}-{ef}", f"{n}-{ef}")
-
-
-def _faiss(vectors: np.ndarray, ef: int) -> tuple[np.ndarray, float]:
-    import faiss
-
-    started = time.perf_counter()
-    index = faiss.IndexHNSWFlat(vectors.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
-    index.hnsw.efConstruction = 200
-    index.add(vectors)
-    build_s = time.perf_counter() - started
-    index.hnsw.efSearch = ef
-    return index.search(vectors, K + 1)[1].astype(np.int64), build_s
+        store = IvfStore(method.ivf_config(len(vectors)), torch.device("cpu"))
+    store.upsert(ids, vectors)
+    table = store.query(vectors[:n_queries], K + 1)[0]
+    seconds = time.perf_counter() - started
+    return {"table": _drop_self(table, ids[:n_queries]), "seconds": seconds, "peak_mib": memory.peak_mib()}
 
 
 def _drop_self(table: np.ndarray, ids: np.ndarray) -> np.ndarray:
@@ -96,49 +104,93 @@ def _drop_self(table: np.ndarray, ids: np.ndarray) -> np.ndarray:
     return np.take_along_axis(table, order, axis=1)
 
 
-def methods(ef_values: list[int]) -> list[tuple[str, int | None]]:
-    found = [("exact", None)] + [("chroma", ef) for ef in ef_values]
-    try:
-        import faiss  # noqa: F401
-    except ImportError:
-        return found
-    return found + [("faiss", ef) for ef in ef_values]
+def methods(n: int, exact_up_to: int, every_cell_up_to: int, nprobe: list[int], compare_sharding: bool) -> list[Method]:
+    found = [Method("exact", "exact")] if n <= exact_up_to else []
+    found += [Method("ivf, every cell", "ivf", threads=1, processes=2)] if n <= every_cell_up_to else []
+    found += [Method(f"ivf nprobe {p}", "ivf", threads=1, processes=2, nprobe=p) for p in nprobe]
+    if compare_sharding:
+        found += [Method(f"ivf nprobe {nprobe[0]}", "ivf", threads=threads, processes=1, nprobe=nprobe[0])
+                  for threads in (2, 1)]
+    return found
+
+
+def beauty_vectors(args: argparse.Namespace) -> np.ndarray:
+    if args.quick:
+        return proxy_unit_vectors(QUICKSTART, QUICK_OVERRIDES)
+    if args.vectors is not None and args.vectors.is_file():
+        return np.load(args.vectors)
+    vectors = proxy_unit_vectors(REPO / "recipes" / "beauty.toml", [])
+    if args.vectors is not None:
+        np.save(args.vectors, vectors)
+    return vectors
+
+
+def synthetic(real: np.ndarray, n: int) -> np.ndarray:
+    from sracl_cli.vectors import l2_normalize
+
+    rng = np.random.default_rng(1)
+    picked = real[rng.integers(0, len(real), n)]
+    return l2_normalize(picked + rng.standard_normal(picked.shape, dtype=np.float32) * SYNTHETIC_NOISE)
+
+
+def sampled_exact(vectors: np.ndarray, sample: np.ndarray) -> np.ndarray:
+    """Exact top-K (self excluded) of the sampled queries against every vector."""
+    from sracl_cli.retrieval.stores.exact import ExactStore
+
+    store = ExactStore()
+    store.upsert(np.arange(len(vectors)), vectors)
+    return _drop_self(store.query(vectors[sample], K + 1)[0], sample)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[20_000, 50_000, 176_139])
-    parser.add_argument("--ef", type=int, nargs="+", default=[100, 200])
+    parser.add_argument("--synthetic", type=int, nargs="*", default=[1_000_000], help="synthetic sizes (rows)")
+    parser.add_argument("--nprobe", type=int, nargs="+", default=[32])
+    parser.add_argument("--exact-up-to", type=int, default=50_000, help="largest N whose full exact table is timed")
+    parser.add_argument("--every-cell-up-to", type=int, default=20_000, help="largest N searched with every cell")
+    parser.add_argument("--sharding-at", type=int, default=50_000, help="N at which 1 process is compared with 2")
+    parser.add_argument("--query-limit", type=int, default=20_000, help="queries searched for synthetic rows")
+    parser.add_argument("--sample", type=int, default=1000, help="queries whose recall is measured")
+    parser.add_argument("--vectors", type=Path, help="cache of the Beauty unit vectors (.npy)")
     common_arguments(parser)
     args = parser.parse_args()
-    from sracl_cli.retrieval.recall import recall_at_k
+    from sracl_cli.retrieval.recall import recall_at_k, sample_queries
 
+    real = beauty_vectors(args)
+    shuffled = real[np.random.default_rng(0).permutation(len(real))]
+    rows = [(n, False) for n in ([len(real)] if args.quick else args.sizes)] + [(n, True) for n in args.synthetic]
     if args.quick:
-        all_vectors, sizes = proxy_unit_vectors(QUICKSTART, QUICK_OVERRIDES), [1000]
-    else:
-        all_vectors, sizes = proxy_unit_vectors(REPO / "recipes" / "beauty.toml", []), args.sizes
-    shuffled = all_vectors[np.random.default_rng(0).permutation(len(all_vectors))]
+        rows, args.exact_up_to, args.every_cell_up_to, args.sharding_at = rows[:1], len(real), len(real), len(real)
     context = multiprocessing.get_context("spawn")
-    runs = []
+    runs: list[dict] = []
     with tempfile.TemporaryDirectory() as scratch:
-        for n in sizes:
-            vectors = shuffled[:n]
+        for n, is_synthetic in rows:
+            vectors = synthetic(real, n) if is_synthetic else shuffled[:n]
+            n_queries = min(n, args.query_limit) if is_synthetic else n
             path = str(Path(scratch) / f"vectors_{n}.npy")
             np.save(path, vectors)
-            exact = None
-            for method, ef in methods(args.ef):
-                with context.Pool(1) as pool:
-                    result = pool.apply(search, (method, ef, path, scratch))
-                exact = result["table"] if method == "exact" else exact
-                recall = recall_at_k(result.pop("table"), exact, vectors, vectors)
-                runs.append({"n": n, "method": method, "ef_search": ef, "recall_at_10": recall, **result})
-                print(f"N={n} {method} ef={ef}: {result['seconds']:.1f}s recall {recall:.4f}", flush=True)
-                save_results("neighbors", args, None, {"k": K, "dim": int(shuffled.shape[1]), "runs": runs})  # so far
-    rows = [[f"{r['n']:,}", r["method"], str(r["ef_search"] or ""), f"{r['build_s']:.1f}", f"{r['seconds']:.1f}",
-             f"{r['peak_mib']:,.0f}", f"{r['recall_at_10']:.4f}"] for r in runs]
-    table = make_table(f"All-pairs top-{K}, dim {shuffled.shape[1]}",
-                       ["N", "method", "search_ef", "build s", "total s", "peak MiB", "recall@10"], rows)
-    save_results("neighbors", args, table, {"k": K, "dim": int(shuffled.shape[1]), "runs": runs})
+            sample = sample_queries(n_queries, args.sample)
+            exact = sampled_exact(vectors, sample)
+            for method in methods(n, args.exact_up_to, args.every_cell_up_to, args.nprobe, n == args.sharding_at):
+                with ProcessPoolExecutor(1, mp_context=context) as pool:
+                    result = pool.submit(run_method, method, path, n_queries).result()
+                recall = recall_at_k(result.pop("table")[sample], exact, vectors[sample], vectors)
+                seconds_all = result["seconds"] * n / n_queries
+                runs.append({"n": n, "synthetic": is_synthetic, "method": method.name, "threads": method.threads,
+                             "processes": method.processes, "queries_searched": n_queries,
+                             "seconds_all_queries": seconds_all, "recall_at_10": recall,
+                             "load_average_1m": os.getloadavg()[0], **result})
+                print(f"N={n} {method.name} ({method.processes} x {method.threads}): {seconds_all:.1f}s "
+                      f"recall {recall:.4f} load {os.getloadavg()[0]:.1f}", flush=True)
+                save_results("neighbors", args, None, {"k": K, "dim": int(real.shape[1]), "runs": runs})  # so far
+    table_rows = [[f"{r['n']:,}{' (synthetic)' if r['synthetic'] else ''}", r["method"],
+                   f"{r['processes']} x {r['threads']}", f"{r['seconds_all_queries']:.1f}"
+                   + ("" if r["queries_searched"] == r["n"] else " *"), f"{r['peak_mib']:,.0f}",
+                   f"{r['recall_at_10']:.4f}", f"{r['load_average_1m']:.1f}"] for r in runs]
+    table = make_table(f"All-pairs top-{K}, dim {real.shape[1]} (* = scaled from {args.query_limit:,} queries)",
+                       ["N", "method", "procs x threads", "seconds", "peak MiB", "recall@10", "load"], table_rows)
+    save_results("neighbors", args, table, {"k": K, "dim": int(real.shape[1]), "runs": runs})
 
 
 if __name__ == "__main__":

@@ -7,12 +7,12 @@ import torch
 from sracl_cli.errors import UsageError
 
 
-def pick_device(choice: str) -> torch.device:
+def pick_device(choice: str, key: str = "train.device") -> torch.device:
     if choice == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     problem = cuda_problem(choice) if choice.startswith("cuda") else None
     if problem:
-        raise UsageError(f"train.device: {problem}")
+        raise UsageError(f"{key}: {problem}")
     return torch.device(choice)
 
 
