@@ -175,6 +175,10 @@ class EmbeddingSection(PluginSection):
 
     embedder: str = "sentence-transformers"
     batch_size: int = Field(256, gt=0)
+    user_text_window: Literal["start", "recent"] = Field(
+        "start", description="user texts longer than the encoder's token window: keep their start (the encoder's "
+        "own cut; the oldest titles) or their most recent titles (semantic/token_window.py)",
+    )
 
 
 class IndexSection(PluginSection):

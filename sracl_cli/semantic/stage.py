@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 
 import numpy as np
 from rich.console import Console
@@ -23,6 +24,7 @@ from sracl_cli.recipe import Recipe
 from sracl_cli.semantic.embedders.progress import EmbeddingProgress
 from sracl_cli.semantic.generate import SemanticTexts, generate_texts
 from sracl_cli.semantic.preflight import check_embed
+from sracl_cli.semantic.token_window import count_too_long, fit_user_texts
 from sracl_cli.stages import EMBED, stage_inputs
 
 
@@ -39,11 +41,29 @@ def run_embed(recipe: Recipe, console: Console, dry_run: bool = False) -> dict:
     started = time.perf_counter()
     with EmbeddingProgress(console) as progress:
         embedder = embedder_spec.build(recipe.plugins["embedding"], progress)
+        texts = _fit_to_window(texts, embedder, recipe.config.embedding.user_text_window, console)
         items, users = _embed_all(embedder, texts, recipe.config.embedding.batch_size, progress)
     seconds = time.perf_counter() - started
     facts = _write_outputs(recipe, data, texts, items, users, embedder.name, seconds)
     console.print(_summary(facts))
     return facts
+
+
+def _fit_to_window(texts: SemanticTexts, embedder, keep: str, console: Console) -> SemanticTexts:
+    """User texts cut to the encoder's window as `embedding.user_text_window` says; counts of long texts said."""
+    fitted = fit_user_texts(texts.unit_texts, embedder, keep)
+    long_items = count_too_long(texts.item_texts[1:], embedder)
+    window = getattr(embedder, "max_tokens", None)
+    if long_items:
+        console.print(f"note: {long_items:,} of {len(texts.item_texts) - 1:,} item texts exceed the encoder's "
+                      f"{window} tokens; the encoder keeps their start", highlight=False)
+    if fitted.too_long:
+        kept = "their most recent titles" if keep == "recent" else (
+            "their start (the oldest titles; embedding.user_text_window = \"recent\" keeps the newest)")
+        console.print(f"note: {fitted.too_long:,} of {len(texts.unit_texts):,} user texts exceed the encoder's "
+                      f"{window} tokens; kept {kept}", highlight=False)
+    stats = {**texts.stats, "item_texts_too_long": long_items, "user_texts_too_long": fitted.too_long}
+    return replace(texts, unit_texts=fitted.texts, stats=stats)
 
 
 def _embed_all(embedder, texts: SemanticTexts, batch_size: int, progress) -> tuple[np.ndarray, np.ndarray]:

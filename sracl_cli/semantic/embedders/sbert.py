@@ -103,6 +103,23 @@ class SentenceTransformerEmbedder:
             encoded = self._model.encode(batch, batch_size=len(batch), show_progress_bar=False, convert_to_tensor=True)
         return l2_normalize(encoded.float().cpu().numpy())
 
+    @property
+    def max_tokens(self) -> int:
+        return int(self._model.max_seq_length)
+
+    def token_counts(self, texts: list[str]) -> list[int]:
+        """Tokens per text with special tokens, untruncated (semantic/token_window.py)."""
+        encoded = self._model.tokenizer(texts, add_special_tokens=True, truncation=False)["input_ids"]
+        return [len(ids) for ids in encoded]
+
+    def tail(self, text: str, tokens: int) -> str:
+        """The end of `text` from the first of its last `tokens - specials` tokens (by character offset)."""
+        tokenizer = self._model.tokenizer
+        specials = tokenizer.num_special_tokens_to_add(pair=False)
+        offsets = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+        keep = max(tokens - specials, 1)
+        return text if len(offsets) <= keep else text[offsets[-keep][0]:]
+
     def _encode_pooled(self, batch_size: int, texts: list[str]) -> np.ndarray:
         """`texts` as whole batches of `batch_size`, one to each worker of the pool."""
         encoded = self._model.encode(texts, pool=self._started_pool(), batch_size=batch_size, chunk_size=batch_size,
