@@ -17,10 +17,9 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sracl_cli.errors import UsageError
-from sracl_cli.tracking.protocol import LoggerSpec, RunInfo, Status
+from sracl_cli.tracking.protocol import LoggerSpec, RunInfo, Status, require_extra
 
 if TYPE_CHECKING:
     from mlflow.tracking import MlflowClient
@@ -40,6 +39,11 @@ class MlflowConfig(BaseModel):
     )
     experiment: str | None = Field(None, description="MLflow experiment name; default the recipe's name")
 
+    @model_validator(mode="after")
+    def _installed(self) -> MlflowConfig:
+        require_extra("mlflow", "mlflow")  # mlflow-skinny provides the module
+        return self
+
 
 class MlflowLogger:
     def __init__(self, config: MlflowConfig):
@@ -50,13 +54,9 @@ class MlflowLogger:
     def start(self, run: RunInfo, params: dict[str, Any]) -> None:
         for name, value in QUIET.items():
             os.environ.setdefault(name, value)
-        try:
-            from mlflow.tracking import MlflowClient
-        except ImportError:
-            raise UsageError("logging.to: 'mlflow' needs the mlflow-skinny package: "
-                             "pip install 'sracl[mlflow]'") from None
         import tomli_w
         from mlflow.entities import Param
+        from mlflow.tracking import MlflowClient
 
         uri = self.config.tracking_uri or (run.run_dir / FOLDER).as_uri()
         self.client = MlflowClient(tracking_uri=uri)

@@ -8,6 +8,7 @@ Metric names are `train/loss`, `train/<loss component>`, `train/seconds`, `valid
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,13 @@ class Logger(Protocol):
 
     def finish(self, status: Status) -> None:
         """Close the run ("failed" when training raised)."""
+
+
+def require_extra(module: str, extra: str) -> None:
+    """For a logger's config model: a recipe that names a logger whose library is missing is a recipe problem
+    (exit 2 before anything runs), naming the optional extra that installs it. Finds, never imports, `module`."""
+    if importlib.util.find_spec(module) is None:
+        raise ValueError(f"needs the '{module}' package: pip install 'sracl[{extra}]'")
 
 
 @dataclass(frozen=True, kw_only=True)

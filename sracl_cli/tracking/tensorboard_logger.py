@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sracl_cli.errors import UsageError
 from sracl_cli.paths import OutputPath
-from sracl_cli.tracking.protocol import LoggerSpec, RunInfo, Status
+from sracl_cli.tracking.protocol import LoggerSpec, RunInfo, Status, require_extra
 
 if TYPE_CHECKING:
     from torch.utils.tensorboard import SummaryWriter
@@ -28,6 +27,11 @@ class TensorBoardConfig(BaseModel):
         None, description="folder of the event files (one subfolder per seed); default RUN_DIR/tensorboard"
     )
 
+    @model_validator(mode="after")
+    def _installed(self) -> TensorBoardConfig:
+        require_extra("tensorboard", "tensorboard")  # torch's SummaryWriter needs it
+        return self
+
 
 class TensorBoardLogger:
     def __init__(self, config: TensorBoardConfig):
@@ -35,12 +39,8 @@ class TensorBoardLogger:
         self.writer: SummaryWriter | None = None
 
     def start(self, run: RunInfo, params: dict[str, Any]) -> None:
-        try:
-            from torch.utils.tensorboard import SummaryWriter
-        except ImportError:
-            raise UsageError("logging.to: 'tensorboard' needs the tensorboard package: "
-                             "pip install 'sracl[tensorboard]'") from None
         import tomli_w
+        from torch.utils.tensorboard import SummaryWriter
 
         folder = (self.config.log_dir or run.run_dir / FOLDER) / run.label
         self.writer = SummaryWriter(str(folder), purge_step=1)

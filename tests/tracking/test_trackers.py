@@ -157,3 +157,13 @@ def test_only_the_main_process_logs(tmp_path):
         assert len(tracker.loggers) == 1
     assert _tensorboard(tmp_path / "seed-2024") == {"train/loss": [(1, 1.0)], "train/rec": [(1, 1.0)],
                                                     "train/seconds": [(1, 1.0)], "valid/hr@5": [(1, 0.5)]}
+
+
+def test_a_logger_whose_library_is_missing_is_a_recipe_problem_naming_the_extra(monkeypatch):
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "mlflow" else find_spec(name, *a))
+    result = run_cli("validate", QUICKSTART, "--set", 'logging.to=["tensorboard", "mlflow"]')
+    assert result.exit_code == 2
+    assert result.stderr == "quickstart.toml: logging.mlflow: needs the 'mlflow' package: pip install 'sracl[mlflow]'\n"
