@@ -12,11 +12,13 @@ last batch does not split evenly), and the contrastive losses draw their negativ
 from __future__ import annotations
 
 import inspect
+import signal
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 import torch
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
 # How long a collective waits for the other ranks. A dead rank normally fails its peers at once (gloo and nccl
 # see the closed connection, and torchrun stops the others); this bounds the wait for a rank that hangs.
 TIMEOUT = timedelta(minutes=10)
+LOST_PEER = ("Connection closed by peer", "Connection reset by peer", "remote worker")
 # torch 2.13 renamed DDP's broadcast_buffers (the new name still syncs buffers once at init, which is fine here)
 _NO_BUFFER_SYNC: dict[str, Any] = ({"forward_sync_buffers": False}
                    if "forward_sync_buffers" in inspect.signature(DistributedDataParallel).parameters
@@ -57,16 +60,31 @@ def torchrun_command(console: Console, recipe: Recipe, lock: Callable[[], Abstra
         raise UsageError(f"{recipe.source}: train.seeds: under torchrun, train one seed per job "
                          "(--set train.seed=N, without train.seeds)")
     console.quiet = launch.rank != 0
+    signal.signal(signal.SIGTERM, partial(_stopped, launch))
     try:
         with lock() if launch.rank == 0 else nullcontext():
             yield
-    except dist.DistError as error:
-        detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise RunFailure(f"rank {launch.rank} of {launch.world_size}: lost contact with the other ranks ({detail}); "
-                         "another rank was killed or failed: torchrun's summary names it") from None
+    except RuntimeError as error:
+        if not _lost_peer(error):
+            raise
+        raise RunFailure(f"rank {launch.rank} of {launch.world_size}: lost contact with the other ranks (another "
+                         "rank was killed or failed: torchrun's summary names it)") from None
     finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # ending already: let this rank print why, then exit
         if dist.is_initialized():
             dist.destroy_process_group()
+
+
+def _lost_peer(error: RuntimeError) -> bool:
+    """A collective failed because a peer is gone (gloo raises a plain RuntimeError for a closed connection)."""
+    text = str(error)
+    return isinstance(error, dist.DistError) or any(sign in text for sign in LOST_PEER)
+
+
+def _stopped(launch: Launch, signum: int, frame: object) -> None:
+    """torchrun sends SIGTERM to the other ranks when one fails: end like a failure (the lock is released)."""
+    raise RunFailure(f"rank {launch.rank} of {launch.world_size}: stopped by torchrun because another rank failed "
+                     "(torchrun's summary names it)")
 
 
 def join(launch: Launch, device: torch.device) -> torch.device:

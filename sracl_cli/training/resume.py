@@ -111,7 +111,7 @@ def _own_stream(rng: dict) -> torch.Tensor:
     launch = torchrun_launch()
     ranks = rng.get("ranks")
     if launch is not None and ranks is not None and len(ranks) == launch.world_size:
-        return ranks[launch.rank]
+        return ranks[launch.rank].clone()  # set_rng_state of a row view with an offset crashes torch 2.13
     return rng["torch"]
 
 

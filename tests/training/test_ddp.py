@@ -17,6 +17,7 @@ import pytest
 import torch
 
 from helpers import run_cli
+from sracl_cli.run_lock import LOCK_FILE, is_stale, read_holder
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "retrieval"))
@@ -135,6 +136,24 @@ def _checkpoint_epoch(path: Path) -> int:
         return 0
 
 
+def _children(pid: int) -> list[int]:
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                children.append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):  # a process that ended meanwhile
+            continue
+    return children
+
+
+def _wait_until_gone(lock: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while (holder := read_holder(lock)) is not None and not is_stale(holder):
+        assert time.monotonic() < deadline, f"rank 0 (pid {holder['pid']}) still runs after SIGKILL"
+        time.sleep(0.2)
+
+
 def test_a_killed_ddp_run_resumes_to_where_an_uninterrupted_ddp_run_ends(tmp_path):
     # dropout on (the default): each rank's own random stream must resume too
     overrides = NONE + ["train.epochs=3", "train.patience=10", "train.batch_size=1000", "train.threads=1"]
@@ -142,7 +161,7 @@ def test_a_killed_ddp_run_resumes_to_where_an_uninterrupted_ddp_run_ends(tmp_pat
     launch = ["--standalone", "--nproc-per-node", "2"]
     with (tmp_path / "killed.log").open("w") as log:
         torchrun = subprocess.Popen(_torchrun_command(killed, overrides, launch), stdout=log, stderr=log,
-                                    env=_env(), start_new_session=True)
+                                    env=_env())
         try:
             deadline = time.monotonic() + 900
             while _checkpoint_epoch(killed / "train" / "checkpoint.pt") < 1:
@@ -150,8 +169,10 @@ def test_a_killed_ddp_run_resumes_to_where_an_uninterrupted_ddp_run_ends(tmp_pat
                 assert time.monotonic() < deadline, "no checkpoint of epoch 1"
                 time.sleep(0.2)
         finally:
-            os.killpg(torchrun.pid, signal.SIGKILL)  # torchrun and both ranks
+            for pid in [*_children(torchrun.pid), torchrun.pid]:  # the ranks (torchrun gives them their own session)
+                os.kill(pid, signal.SIGKILL)
             torchrun.wait()
+    _wait_until_gone(killed / LOCK_FILE)  # the ranks are torchrun's children: not ours to wait for
     assert _checkpoint_epoch(killed / "train" / "checkpoint.pt") < 3
     resumed = _torchrun(killed, overrides, "--resume")
     assert "resuming after epoch" in resumed.stdout
