@@ -49,6 +49,9 @@ OBJECTIVES = {
     "sracl bank": ["objective.name=sracl", "objective.neighbor_encoding=bank"],
     "sracl bank, rec-pass anchor": ["objective.name=sracl", "objective.neighbor_encoding=bank",
                                     "objective.anchor=rec_pass"],
+    "none, bf16": ["objective.name=none", "train.precision=bfloat16"],
+    "sracl bank, rec-pass anchor, bf16": ["objective.name=sracl", "objective.neighbor_encoding=bank",
+                                          "objective.anchor=rec_pass", "train.precision=bfloat16"],
 }
 SAMPLES = {"prefix": ["train.samples=prefix"],
            "sequence": ["train.samples=sequence", "train.batch_by=targets", "model.positions=from_first"]}
@@ -62,7 +65,8 @@ def epoch_batches(exp: Experiment, seed: int = 0) -> list[torch.Tensor]:
 
 
 def time_steps(exp: Experiment, batches: int) -> dict:
-    trainee = build_trainee(exp, CPU)
+    runtime = SingleProcess(torch.device("cpu"), exp.recipe.config.train.precision)
+    trainee = build_trainee(exp, runtime)
     objective = trainee.module.loss_objective
     started = time.perf_counter()
     objective.start(trainee.model)
@@ -72,7 +76,7 @@ def time_steps(exp: Experiment, batches: int) -> dict:
     for step, rows in enumerate(rows_of_epoch[: WARMUP + batches]):
         if step == WARMUP:
             started = time.perf_counter()
-        train_step(trainee, data.batch(rows, objective.sample_units, CPU.device), CPU)
+        train_step(trainee, data.batch(rows, objective.sample_units, runtime.device), runtime)
     return {"seconds_per_batch": (time.perf_counter() - started) / batches, "start_s": start_s,
             "batches_per_epoch": len(rows_of_epoch)}
 
@@ -170,7 +174,7 @@ def run(args, base_recipe, overrides: list[str], batches: int) -> None:
                 continue
             switches = [s for s in SAMPLES[mode] if backbone == "sasrec" or not s.startswith("model.positions")]
             for name in args.objectives:
-                if mode == "prefix" and "rec-pass" in name:
+                if mode == "prefix" and "rec-pass" in name or backbone != "sasrec" and "bf16" in name:
                     continue  # the rec-pass anchor exists in sequence mode only
                 exp = experiment(f"model.backbone={backbone}", *switches, *OBJECTIVES[name])
                 steps[f"{backbone} / {mode} / {name}"] = time_steps(exp, batches)
@@ -183,7 +187,7 @@ def run(args, base_recipe, overrides: list[str], batches: int) -> None:
         report(args, base, batches, steps, None, None)
         return
     pipeline = {name: pipeline_epoch(experiment("model.backbone=sasrec", *SAMPLES["prefix"], *OBJECTIVES[name]), name)
-                for name in args.objectives if "rec-pass" not in name}
+                for name in args.objectives if "rec-pass" not in name and "bf16" not in name}
     live = experiment("model.backbone=sasrec", *SAMPLES["prefix"], *OBJECTIVES["sracl live"])
     semantic = load_semantic_inputs(live.recipe, live.data.n_items)
     dataset = OfficialShapeDataset(live, semantic, live.recipe.plugins["objective"].substitute_p)
@@ -208,7 +212,10 @@ def report(args, base: Experiment, batches: int, steps: dict, pipeline: dict | N
                                    ("sasrec / sequence / none", "sasrec / prefix / none"),
                                    ("sasrec / sequence / sracl bank, rec-pass anchor", "sasrec / prefix / none"),
                                    ("sasrec / prefix / sracl bank", "sasrec / prefix / none"),
-                                   ("sasrec / sequence / sracl bank", "sasrec / prefix / sracl bank")):
+                                   ("sasrec / sequence / sracl bank", "sasrec / prefix / sracl bank"),
+                                   ("sasrec / sequence / none, bf16", "sasrec / sequence / none"),
+                                   ("sasrec / sequence / sracl bank, rec-pass anchor, bf16",
+                                    "sasrec / sequence / sracl bank, rec-pass anchor")):
         top, bottom = epoch(numerator), epoch(denominator)
         if top is not None and bottom is not None:
             ratios[f"epoch: {numerator} / {denominator}"] = top / bottom
