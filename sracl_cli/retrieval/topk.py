@@ -48,7 +48,7 @@ class CellIndex:
     def from_arrays(cls, centroids: np.ndarray, rows: np.ndarray, offsets: np.ndarray, vectors: np.ndarray,
                     device: torch.device) -> CellIndex:
         ordered = torch.from_numpy(np.array(vectors, dtype=np.float32)).to(device)  # a copy: may be memory-mapped
-        return cls(torch.from_numpy(np.array(centroids)).to(device), np.asarray(rows), np.asarray(offsets),
+        return cls(torch.from_numpy(np.array(centroids)).to(device), np.array(rows), np.array(offsets),
                    ordered, ordered.to(torch.bfloat16))
 
     @property

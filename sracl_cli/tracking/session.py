@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, cast
 
 from sracl_cli import kinds, registry
-from sracl_cli.tracking.protocol import Logger, RunInfo
+from sracl_cli.tracking.protocol import Logger, RunInfo, Status
 
 if TYPE_CHECKING:
     from sracl_cli.experiment import Experiment
@@ -67,11 +67,12 @@ def tracking(exp: Experiment, runtime: Runtime, history: list[dict]) -> Iterator
     names = recipe.config.logging.to if runtime.is_main else []
     configs = cast("PluginTables", recipe.plugins["logging"]).root if names else {}
     run = RunInfo(recipe.name, recipe.config.train.seed, recipe.run_dir)
+    params = recipe.to_dict() if names else {}
     started: list[Logger] = []
     try:
         for name in names:
             logger = registry.load(kinds.LOGGER, name).build(configs[name])
-            logger.start(run, recipe.to_dict())
+            logger.start(run, params)
             started.append(logger)
         session = Tracking(started)
         for entry in history:
@@ -83,6 +84,6 @@ def tracking(exp: Experiment, runtime: Runtime, history: list[dict]) -> Iterator
     _finish(started, "finished")
 
 
-def _finish(loggers: list[Logger], status) -> None:
+def _finish(loggers: list[Logger], status: Status) -> None:
     for logger in loggers:
         logger.finish(status)

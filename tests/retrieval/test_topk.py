@@ -153,3 +153,22 @@ def test_upsert_rebuilds_the_cells(vectors):
     store.upsert(np.arange(100, 200), vectors[100:200])
     found, _ = store.query(vectors[150:151], 1)
     assert found[0, 0] == 150 and store.count() == 200
+
+
+@pytest.mark.slow
+def test_index_stage_with_the_ivf_store(tmp_path):
+    from rich.console import Console
+
+    from quickstart_units import REPO, write_embed_artifacts
+    from sracl_cli.recipe import load_recipe
+    from sracl_cli.retrieval.stage import run_index
+
+    write_embed_artifacts(tmp_path)
+    recipe = load_recipe(REPO / "recipes" / "quickstart.toml",
+                         [f'output.dir="{tmp_path}"', 'index.store="ivf"'])
+    facts = run_index(recipe, Console(record=True, width=120))
+    _, units, item_vectors, _ = quickstart()
+    users = np.load(tmp_path / "index" / "user_neighbors.npy")
+    assert users.shape == (len(units), 10) and (users >= 0).all()
+    assert not (units.user[users] == units.user[:, None]).any()  # exclude_same_user holds
+    assert facts["store"] == "ivf" and min(facts["recall_at_k"].values()) >= 0.98

@@ -13,14 +13,14 @@ import time
 from pathlib import Path
 
 import pytest
-from llm_server import ALWAYS_FAIL_MARKER, FakeLLMServer, reply_text
+from llm_server import ALWAYS_FAIL_MARKER, FakeLLMServer
 from rich.console import Console
 from semantic_helpers import KEY_ENV, cut_quickstart, data_section, litellm_recipe
+from test_llm_generation import expected_texts  # the texts the test server's replies make
 
 from sracl_cli.data.load import load_dataset
 from sracl_cli.errors import RunFailure, UsageError
 from sracl_cli.semantic.generate import generate_texts, load_provider
-from sracl_cli.semantic.prompts import build_prompts
 from sracl_cli.semantic.providers import retry
 
 pytestmark = pytest.mark.slow  # each test runs batch jobs against a local server (LiteLLM's import alone takes s)
@@ -44,15 +44,6 @@ def batch_recipe(folder: Path, server: FakeLLMServer, titles: dict[int, str] | N
 
 def generate(recipe, console: Console | None = None):
     return generate_texts(recipe, load_dataset(recipe), console or Console(file=io.StringIO(), width=120))
-
-
-def expected_texts(recipe):
-    prompts = build_prompts(recipe, load_dataset(recipe))
-    items = [""]
-    for prompt in prompts.items:
-        reply = json.loads(reply_text(prompt.messages))
-        items.append(f"{reply['item summary']} {reply['potential user analysis']}")
-    return items, [reply_text(prompt.messages) for prompt in prompts.users]
 
 
 def rows(recipe, sql: str) -> list[tuple]:

@@ -63,7 +63,8 @@ def _sasrec(positions):
 
 
 @pytest.mark.parametrize(
-    "backbone", [lambda: _sasrec("from_first"), lambda: GRU4Rec(GRU4RecConfig(dropout=0.0), 7216)], ids=["sasrec", "gru4rec"]
+    "backbone", [lambda: _sasrec("from_first"), lambda: GRU4Rec(GRU4RecConfig(dropout=0.0), 7216)],
+    ids=["sasrec", "gru4rec"],
 )
 def test_with_stride_1_the_sequence_loss_equals_the_prefix_loss(exp, backbone):
     model = backbone().eval()
