@@ -5,7 +5,7 @@ positions of one user are near copies of each other (the partner of a row stays 
 
 Under torchrun (inside `global_negatives`, which the distributed runtime enters around the forward pass) the
 negatives are every rank's rows: each rank scores its own rows against the gathered batch, so the losses of the
-ranks average to the single-process loss of the global batch (`training/distributed.py` has the gradient side).
+ranks average to the single-process loss of the global batch (`collectives.py` has the gradient side).
 Outside it, and with `train.gather_negatives = false`, a rank's negatives are its own rows.
 """
 
@@ -18,6 +18,8 @@ from contextvars import ContextVar
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+
+from sracl_cli.collectives import gather_rows, gather_with_grad
 
 _GLOBAL = ContextVar("sracl_global_negatives", default=False)
 
@@ -72,6 +74,4 @@ def _gathered(tensor: Tensor, grad: bool = True) -> tuple[Tensor, int]:
     """(every rank's rows of `tensor`, where this rank's start) under `global_negatives`; else (tensor, 0)."""
     if not _GLOBAL.get():
         return tensor, 0
-    from sracl_cli.training.distributed import gather_rows, gather_with_grad
-
     return gather_with_grad(tensor) if grad else gather_rows(tensor)
