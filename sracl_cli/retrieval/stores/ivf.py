@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from sracl_cli.retrieval.stores.exact import ExactStore
+from sracl_cli.retrieval.stores.memory import MemoryVectors
 from sracl_cli.retrieval.stores.protocol import MISSING, StoreSpec
 from sracl_cli.vectors import l2_normalize
 
@@ -37,8 +37,8 @@ class IvfConfig(BaseModel):
     device: str = Field("cpu", pattern=r"^(cpu|auto|cuda(:\d+)?)$")
 
 
-class IvfStore(ExactStore):
-    """ExactStore's vectors and upsert; queries go through the cell index."""
+class IvfStore(MemoryVectors):
+    """The in-memory vectors; queries go through the cell index."""
 
     def __init__(self, config: IvfConfig, device: torch.device) -> None:
         from sracl_cli.retrieval.topk import Settings
