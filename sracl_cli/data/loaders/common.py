@@ -102,16 +102,26 @@ class Header:
 def read_table(file: Path) -> tuple[Header, Rows]:
     """A tab-separated file with a header line; each row is checked to have the header's field count."""
     lines = read_fields(file, sep="\t")
-    first = next(lines, None)
+    line_no, columns = header_line(file, lines)
+    names, types = zip(*(column.partition(":")[::2] for column in columns))
+    header = table_header(file, line_no, list(names), list(types))
+    return header, _checked_rows(header, lines)
+
+
+def header_line(file: Path, rows: Rows) -> tuple[int, list[str]]:
+    """The first row of `rows` (the header), or the error of an empty file."""
+    first = next(rows, None)
     if first is None:
         raise located(file, 1, "expected a header line, the file is empty")
-    line_no, columns = first
-    names, types = zip(*(column.partition(":")[::2] for column in columns))
+    return first
+
+
+def table_header(file: Path, line_no: int, names: list[str], types: list[str] | None = None) -> Header:
+    """The header of a table whose columns are `names`; a name given twice is an error at `line_no`."""
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         raise located(file, line_no, f"column {shown(repeated[0])} appears more than once in the header")
-    header = Header(file, list(names), list(types))
-    return header, _checked_rows(header, lines)
+    return Header(file, names, types if types is not None else [""] * len(names))
 
 
 def _checked_rows(header: Header, lines: Rows) -> Rows:

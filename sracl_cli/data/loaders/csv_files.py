@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Literal
 
-from sracl_cli.data.loaders.common import Header, Rows, located, shown
+from sracl_cli.data.loaders.common import Header, Rows, header_line, located, table_header
 from sracl_cli.errors import UsageError
 
 Format = Literal["csv", "tsv", "parquet"]
@@ -43,14 +43,8 @@ def read_table(file: Path, fmt: Format, delimiter: str | None = None, columns: l
         return _parquet_table(file)
     records = _records(file, delimiter or DELIMITERS[fmt], quoted=fmt == "csv")
     if columns is None:
-        first = next(records, None)
-        if first is None:
-            raise located(file, 1, "expected a header line, the file is empty")
-        columns = first[1]
-    repeated = sorted({name for name in columns if columns.count(name) > 1})
-    if repeated:
-        raise located(file, 1, f"column {shown(repeated[0])} appears more than once in the header")
-    header = Header(file, list(columns), [""] * len(columns))
+        columns = header_line(file, records)[1]
+    header = table_header(file, 1, list(columns))
     return header, _width_checked(header, records)
 
 
@@ -118,7 +112,7 @@ def _parquet_table(file: Path) -> tuple[Header, Rows]:
         table = pq.read_table(file)
     except Exception as error:  # pyarrow's ArrowInvalid / OSError for a file that is not Parquet
         raise UsageError(f"{file.name}: not a readable Parquet file: {error}") from None
-    header = Header(file, list(table.column_names), [""] * table.num_columns)
+    header = table_header(file, 1, list(table.column_names))
     columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
     rows = ((row + 2, ["" if value is None else str(value) for value in values])
             for row, values in enumerate(zip(*columns)))
