@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 
 # Wall-clock facts: in history.json, kept out of checkpoint.pt so identical runs write identical bytes.
-TIMINGS = ("seconds", "samples_per_s")
+TIMINGS = ("seconds", "samples_per_s", "targets_per_s")
 
 
 @dataclass
