@@ -117,7 +117,7 @@ class EvalSection(Section):
     ks: list[int] = Field(default_factory=lambda: [5, 10, 20], min_length=1)
     mask_history: bool = False
     batch_size: int = Field(2048, gt=0)
-    early_stop_metric: str = "mrr@10"
+    early_stop_metric: str = Field("mrr@10", validate_default=True)  # the default's K must be in ks too
 
     @field_validator("ks")
     @classmethod
@@ -132,8 +132,8 @@ class EvalSection(Section):
         match = METRIC_PATTERN.match(metric)
         if not match:
             raise ValueError("expected hr@K, ndcg@K or mrr@K")
-        ks = info.data.get("ks") or []
-        if int(match.group(2)) not in ks:
+        ks = info.data.get("ks")
+        if ks is not None and int(match.group(2)) not in ks:  # None: eval.ks itself failed (its own message)
             raise ValueError(f"K must be one of eval.ks {ks}")
         return metric
 
