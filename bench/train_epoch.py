@@ -233,13 +233,12 @@ def report(args, base: Experiment, batches: int, steps: dict, pipeline: dict | N
         rows.append(["official shape (sasrec, prefix, live)", "", f"{official['epoch_s']:.1f}",
                      f"{official['epoch_s'] / steps['sasrec / prefix / none']['epoch_s']:.2f}",
                      f"{official['pipeline_epoch_s']:.2f}"])
-    batch_size = base.recipe.config.train.batch_size
-    title = (f"{base.recipe.name}: {len(base.split.train):,} prefix samples, batch {batch_size}"
-             f" (sequence: targets), {batches} timed batches extrapolated to an epoch, {torch.get_num_threads()} "
-             "thread(s)")
+    title = f"{base.recipe.name}: {batches} timed batches extrapolated to an epoch"
+    table_note = (f"{len(base.split.train):,} prefix samples, batch {base.recipe.config.train.batch_size} (sequence: "
+                  f"about as many targets), {torch.get_num_threads()} thread(s)")
     columns = ["backbone / samples / objective", "batches / epoch", "s / epoch", "x prefix none", "pipeline s / epoch"]
     table = make_table(title, columns, rows)
-    table.caption = "  ".join(f"{k}: {v:.2f}x" for k, v in ratios.items())
+    table.caption = "  ".join([table_note, *(f"{k}: {v:.2f}x" for k, v in ratios.items())])
     save_results("train_epoch", args, table, {
         "recipe": str(base.recipe.source), "samples": len(base.split.train), "batches_timed": batches,
         "threads": torch.get_num_threads(), "proxy_semantic": args.proxy_semantic, "steps": steps,

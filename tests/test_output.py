@@ -155,7 +155,7 @@ def test_help_lists_the_pipeline_first_and_flags_as_flags():
     result = run_cli("--help")
     listed = re.findall(r"^│ (\w+) ", result.stdout, flags=re.MULTILINE)
     assert listed[:6] == ["validate", "embed", "index", "train", "eval", "run"]
-    assert sorted(listed[6:]) == ["compare", "plugins", "report"]
+    assert sorted(listed[6:]) == ["compare", "data", "export", "page", "plugins", "recommend", "report"]
     for command in ("train", "run"):
         help_text = run_cli(command, "--help").stdout
         assert re.search(r"--resume\s+continue", help_text), help_text

@@ -24,7 +24,7 @@ def validate(tmp_path: Path, *overrides: str):
 
 
 def test_validate_refuses_unknown_plugin_names_of_every_kind(tmp_path):
-    result = validate(tmp_path, 'data.loader="csv"', 'model.backbone="x"', 'objective.name="x"',
+    result = validate(tmp_path, 'data.loader="x"', 'model.backbone="x"', 'objective.name="x"',
                       'llm.provider="x"', 'embedding.embedder="x"', 'index.store="x"')
     assert result.exit_code == 2
     keys = [line.split(": ")[1] for line in result.stderr.splitlines()]
@@ -125,18 +125,18 @@ def test_cuda_devices_are_checked_against_the_visible_ones(monkeypatch):
     assert cuda_problem("cuda:2") == "'cuda:2', but torch sees 2 CUDA device(s): cuda:0 to cuda:1"
 
 
-def test_validate_refuses_sequence_samples_for_a_backbone_without_an_all_positions_pass(tmp_path):
-    result = validate(tmp_path, 'train.samples="sequence"', 'model.backbone="bert4rec"')
+@pytest.mark.parametrize("switch, message", [
+    ('model.backbone="bert4rec"', "model.backbone = 'bert4rec' has no all-positions pass (sequence_states), which "
+                                  'train.samples = "sequence" needs; use train.samples = "prefix" with it'),
+    ('objective.name="dropout-cl"', "train.samples = \"sequence\": objective 'dropout-cl' trains only with "
+                                    "train.samples = 'prefix'"),
+])
+def test_validate_refuses_sequence_samples_where_backbone_or_objective_trains_only_on_prefixes(tmp_path, switch,
+                                                                                             message):
+    result = validate(tmp_path, 'train.samples="sequence"', switch)
     assert result.exit_code == 2
-    assert result.stderr.splitlines() == [
-        "quickstart.toml: model.backbone = 'bert4rec' has no all-positions pass (sequence_states), which "
-        'train.samples = "sequence" needs; use train.samples = "prefix" with it']
+    assert result.stderr.splitlines() == [f"quickstart.toml: {message}"]
+
+
+def test_validate_accepts_sequence_samples_for_gru4rec(tmp_path):
     assert validate(tmp_path, 'train.samples="sequence"', 'model.backbone="gru4rec"').exit_code == 0
-
-
-def test_validate_refuses_sequence_samples_for_an_objective_that_trains_only_on_prefixes(tmp_path):
-    result = validate(tmp_path, 'train.samples="sequence"', 'objective.name="dropout-cl"')
-    assert result.exit_code == 2
-    assert result.stderr.splitlines() == [
-        "quickstart.toml: train.samples = \"sequence\": objective 'dropout-cl' trains only with "
-        "train.samples = 'prefix'"]

@@ -108,10 +108,11 @@ def test_defaults_are_the_papers(tmp_path, monkeypatch):
     assert resolved["data"]["max_len"] == 20
     assert resolved["model"] == {
         "backbone": "sasrec", "hidden": 64, "n_layers": 2, "n_heads": 2, "inner": 256, "dropout": 0.5,
-        "attn_dropout": 0.5, "init_std": 0.02, "layer_norm_eps": 1e-12,
+        "attn_dropout": 0.5, "init_std": 0.02, "layer_norm_eps": 1e-12, "positions": "padded",
     }
     train = resolved["train"]
     assert (train["epochs"], train["batch_size"], train["patience"]) == (100, 256, 10)
+    assert train["samples"] == "prefix"  # one sample per training prefix, as the paper
     assert resolved["optimizer"] == {"name": "adam", "lr": 1e-3, "weight_decay": 0.0, "betas": [0.9, 0.999],
                                      "eps": 1e-8, "schedule": "constant", "warmup_steps": 0}
     assert resolved["objective"] == {"name": "none"}

@@ -117,6 +117,11 @@ def test_server_store_matches_exact(chroma_url, tmp_path):
 
 @pytest.mark.slow
 def test_index_on_a_server_equals_the_embedded_store_and_a_second_recipe_clobbers_nothing(chroma_url, tmp_path):
+    earlier = set(server_collections(chroma_url))  # the module's server also holds other tests' collections
+
+    def collections() -> dict[str, int]:
+        return {name: count for name, count in server_collections(chroma_url).items() if name not in earlier}
+
     for run in ("embedded", "server", "other"):
         write_embed_artifacts(tmp_path / run)
     embedded = index(tmp_path / "embedded")
@@ -125,7 +130,7 @@ def test_index_on_a_server_equals_the_embedded_store_and_a_second_recipe_clobber
         assert table.shape == other.shape and table.dtype == other.dtype
         assert differing_slots(table, other) <= DIFFERING_SLOTS_AT_MOST * table.size
     assert not (tmp_path / "server" / "index" / "chroma").exists()
-    first = server_collections(chroma_url)
+    first = collections()
     assert sorted(first.values()) == [7216, 13115]  # items, and the unit pool
 
     # Same recipe name, another run folder, other vectors: before collections carried the folder's hash,
@@ -133,11 +138,11 @@ def test_index_on_a_server_equals_the_embedded_store_and_a_second_recipe_clobber
     users = tmp_path / "other" / "embed" / "users.npy"
     np.save(users, np.load(users)[:, ::-1].copy())
     index(tmp_path / "other", f'index.url="{chroma_url}"', "index.hnsw_construction_ef=50")
-    both = server_collections(chroma_url)
+    both = collections()
     assert set(first) < set(both) and len(both) == 4
     assert all(both[name] == count for name, count in first.items())
     again = index(tmp_path / "server", f'index.url="{chroma_url}"')  # reuses its collections: same tables
-    assert server_collections(chroma_url) == both
+    assert collections() == both
     for table, other in zip(again, served):
         np.testing.assert_array_equal(table, other)
 
