@@ -64,13 +64,14 @@ class Method:
     threads: int = 2
     processes: int = 1
     nprobe: int | None = None  # ivf: None = every cell
+    nlist: int = 0  # ivf: 0 = the store's default
 
     def ivf_config(self, n: int):
         from sracl_cli.retrieval.stores.ivf import IvfConfig
         from sracl_cli.retrieval.topk import Settings
 
-        every_cell = Settings(0, 1, 0, 1).cells_for(n)
-        return IvfConfig(nprobe=self.nprobe or every_cell, processes=self.processes)
+        every_cell = Settings(self.nlist, 1, 0, 1).cells_for(n)
+        return IvfConfig(nlist=self.nlist, nprobe=self.nprobe or every_cell, processes=self.processes)
 
 
 def run_method(method: Method, path: str, n_queries: int) -> dict:
@@ -104,14 +105,18 @@ def _drop_self(table: np.ndarray, ids: np.ndarray) -> np.ndarray:
     return np.take_along_axis(table, order, axis=1)
 
 
-def methods(n: int, exact_up_to: int, every_cell_up_to: int, nprobe: list[int], compare_sharding: bool) -> list[Method]:
-    found = [Method("exact", "exact")] if n <= exact_up_to else []
-    found += [Method("ivf, every cell", "ivf", threads=1, processes=2)] if n <= every_cell_up_to else []
-    found += [Method(f"ivf nprobe {p}", "ivf", threads=1, processes=2, nprobe=p) for p in nprobe]
+def methods(n: int, args: argparse.Namespace, compare_sharding: bool) -> list[Method]:
+    found = [Method("exact", "exact")] if n <= args.exact_up_to else []
+    found += [Method("ivf, every cell", "ivf", threads=1, processes=2)] if n <= args.every_cell_up_to else []
+    found += [ivf_method(cells, p) for cells in args.nlist for p in args.nprobe]
     if compare_sharding:
-        found += [Method(f"ivf nprobe {nprobe[0]}", "ivf", threads=threads, processes=1, nprobe=nprobe[0])
-                  for threads in (2, 1)]
+        found += [ivf_method(args.nlist[0], args.nprobe[0], threads, 1) for threads in (2, 1)]
     return found
+
+
+def ivf_method(nlist: int, nprobe: int, threads: int = 1, processes: int = 2) -> Method:
+    name = f"ivf nlist {nlist} nprobe {nprobe}" if nlist else f"ivf nprobe {nprobe}"
+    return Method(name, "ivf", threads, processes, nprobe, nlist)
 
 
 def beauty_vectors(args: argparse.Namespace) -> np.ndarray:
@@ -146,7 +151,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[20_000, 50_000, 176_139])
     parser.add_argument("--synthetic", type=int, nargs="*", default=[1_000_000], help="synthetic sizes (rows)")
-    parser.add_argument("--nprobe", type=int, nargs="+", default=[32])
+    parser.add_argument("--nprobe", type=int, nargs="+", default=[32, 48])
+    parser.add_argument("--nlist", type=int, nargs="+", default=[0], help="ivf cells (0: the store's default)")
     parser.add_argument("--exact-up-to", type=int, default=50_000, help="largest N whose full exact table is timed")
     parser.add_argument("--every-cell-up-to", type=int, default=20_000, help="largest N searched with every cell")
     parser.add_argument("--sharding-at", type=int, default=50_000, help="N at which 1 process is compared with 2")
@@ -172,7 +178,7 @@ def main() -> None:
             np.save(path, vectors)
             sample = sample_queries(n_queries, args.sample)
             exact = sampled_exact(vectors, sample)
-            for method in methods(n, args.exact_up_to, args.every_cell_up_to, args.nprobe, n == args.sharding_at):
+            for method in methods(n, args, n == args.sharding_at):
                 with ProcessPoolExecutor(1, mp_context=context) as pool:
                     result = pool.submit(run_method, method, path, n_queries).result()
                 recall = recall_at_k(result.pop("table")[sample], exact, vectors[sample], vectors)

@@ -19,6 +19,7 @@ import torch
 KMEANS_ITERATIONS = 10
 KMEANS_SAMPLE_PER_CELL = 32  # training points per cell (faiss trains on up to 256)
 ASSIGN_BLOCK = 8192  # rows scored against the centroids at once
+BOUND_PROBES = 4  # nearest cells whose top-k gives a query's score bound (best_candidates)
 
 
 @dataclass(frozen=True)
@@ -93,8 +94,7 @@ def nearest_cells(queries: torch.Tensor, centroids: torch.Tensor, nprobe: int) -
 def search_block(index: CellIndex, queries: torch.Tensor, probes: torch.Tensor, k: int,
                  rerank: int) -> tuple[np.ndarray, np.ndarray]:
     """(rows int64 [b, k] into the caller's stored order, -1 where fewer than k; float32 scores [b, k])."""
-    rough, positions = cell_candidates(index, queries, probes, k + rerank)
-    kept = torch.gather(positions, 1, torch.topk(rough, min(k + rerank, rough.shape[1]), dim=1).indices)
+    kept = best_candidates(index, queries, probes, k + rerank)
     missing = kept < 0
     exact = torch.einsum("bd,bmd->bm", queries, index.vectors[kept.clamp(min=0)]).masked_fill(missing, -torch.inf)
     # Candidates in stored-row order first, so that the stable sort by score puts the lower row first among ties.
@@ -109,30 +109,60 @@ def search_block(index: CellIndex, queries: torch.Tensor, probes: torch.Tensor, 
     return rows, scores
 
 
-def cell_candidates(index: CellIndex, queries: torch.Tensor, probes: torch.Tensor,
-                    keep: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """bf16 scores and cell-order positions [b, nprobe * keep] of each query's best `keep` per probed cell.
+def best_candidates(index: CellIndex, queries: torch.Tensor, probes: torch.Tensor, keep: int) -> torch.Tensor:
+    """Cell-order positions [b, keep] of each query's best `keep` vectors in its probed cells by bf16 score
+    (ties: the lower position), -1 where the probed cells hold fewer.
 
-    Cell by cell: one GEMM of the cell's vectors against every query of the block that probes it. Slots a
-    cell smaller than `keep` leaves empty score -inf at position -1.
+    A top-k over the short rows of one cell costs several times the GEMM that scores them, so only the
+    query's BOUND_PROBES nearest cells get one; the keep-th best score found there is a bound that the
+    query's final keep-th best cannot be below. The other probed cells keep only the scores at or above
+    the bound (a few per query and cell), and one sort of everything kept picks each query's best.
     """
-    b, nprobe = probes.shape
-    rough = torch.full((b * nprobe, keep), -torch.inf, dtype=torch.bfloat16, device=queries.device)
-    positions = torch.full((b * nprobe, keep), -1, dtype=torch.int64, device=queries.device)
+    b = len(queries)
     queries_bf16 = queries.to(torch.bfloat16)
+    first = min(BOUND_PROBES, probes.shape[1])
+    found = []
+    for cell, owners, scores, start in cell_scores(index, queries_bf16, probes[:, :first]):
+        top = torch.topk(scores, min(keep, scores.shape[1]), dim=1)
+        found.append((owners[:, None].expand_as(top.indices).flatten(), (top.indices + start).flatten(),
+                       top.values.flatten()))
+    bound = top_per_query(found, b, keep, queries.device)[1][:, -1]  # -inf where the first cells held < keep
+    for cell, owners, scores, start in cell_scores(index, queries_bf16, probes[:, first:]):
+        row, column = torch.nonzero(scores >= bound[owners, None], as_tuple=True)
+        found.append((owners[row], column + start, scores[row, column]))
+    return top_per_query(found, b, keep, queries.device)[0]
+
+
+def cell_scores(index: CellIndex, queries_bf16: torch.Tensor, probes: torch.Tensor):
+    """(cell, owners, bf16 scores [owners, cell size], the cell's first position) for every probed cell:
+    one GEMM of the cell against the block's queries (`owners`) that probe it."""
     flat = probes.flatten()
-    pairs_by_cell = torch.argsort(flat, stable=True)  # (query, slot) pairs, grouped by the cell they probe
+    by_cell = torch.argsort(flat, stable=True)
     bounds = np.concatenate([[0], torch.bincount(flat, minlength=len(index.centroids)).cumsum(0).cpu().numpy()])
     for cell in np.flatnonzero(np.diff(bounds)):
         start, stop = int(index.offsets[cell]), int(index.offsets[cell + 1])
-        if stop == start:
-            continue
-        pairs = pairs_by_cell[bounds[cell] : bounds[cell + 1]]
-        scores = queries_bf16[pairs // nprobe] @ index.vectors_bf16[start:stop].T
-        top = torch.topk(scores, min(keep, stop - start), dim=1)
-        rough[pairs, : top.values.shape[1]] = top.values
-        positions[pairs, : top.values.shape[1]] = top.indices + start
-    return rough.view(b, -1), positions.view(b, -1)
+        if stop > start:
+            owners = by_cell[bounds[cell] : bounds[cell + 1]] // probes.shape[1]
+            yield int(cell), owners, queries_bf16[owners] @ index.vectors_bf16[start:stop].T, start
+
+
+def top_per_query(found: list, b: int, keep: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each query's `keep` highest-scoring (query, position, score) triples, ties to the lower position:
+    positions int64 [b, keep] (-1 where fewer) and their bf16 scores (-inf there)."""
+    kept = torch.full((b, keep), -1, dtype=torch.int64, device=device)
+    kept_scores = torch.full((b, keep), -torch.inf, dtype=torch.bfloat16, device=device)
+    if not found:
+        return kept, kept_scores
+    query, position, score = (torch.cat(part) for part in zip(*found))
+    order = torch.argsort(position, stable=True)  # then by score, then by query, each stable
+    order = order[torch.argsort(score[order], descending=True, stable=True)]
+    order = order[torch.argsort(query[order], stable=True)]
+    query, position, score = query[order], position[order], score[order]
+    rank = torch.arange(len(query), device=device) - torch.searchsorted(query, torch.arange(b, device=device))[query]
+    within = rank < keep
+    kept[query[within], rank[within]] = position[within]
+    kept_scores[query[within], rank[within]] = score[within]
+    return kept, kept_scores
 
 
 def search(index: CellIndex, queries: np.ndarray, k: int, settings: Settings, shard: tuple[int, int] = (0, 1),
