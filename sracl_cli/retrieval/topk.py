@@ -3,10 +3,11 @@
 The stored vectors are split into `nlist` cells by spherical k-means; every query probes its `nprobe`
 nearest cells. Queries are taken in blocks, and a block is scored cell by cell: one dense bfloat16 GEMM of
 the cell against the block's queries that probe it (CPUs with AVX-512 BF16 run it at about twice
-float32's speed) and a top-(k + `rerank`) per query and cell. Each query's best k + rerank of those are
-re-scored in float32; ties in that score go to the lower stored row, so the result does not depend on how
-the queries are blocked or sharded. With nprobe = nlist every query sees every vector (brute force in
-bfloat16), and only a neighbour that bfloat16 rounding ranks below k + rerank can be missed.
+float32's speed). A score bound from each query's nearest cells keeps only the few scores per query and
+cell that can still make its best k + rerank (`best_candidates`); those are re-scored in float32, and ties
+in that score go to the lower stored row, so the result does not depend on how the queries are blocked or
+sharded. With nprobe = nlist every query sees every vector (brute force in bfloat16), and only a neighbour
+that bfloat16 rounding ranks below k + rerank can be missed.
 """
 
 from __future__ import annotations
@@ -122,20 +123,20 @@ def best_candidates(index: CellIndex, queries: torch.Tensor, probes: torch.Tenso
     queries_bf16 = queries.to(torch.bfloat16)
     first = min(BOUND_PROBES, probes.shape[1])
     found = []
-    for cell, owners, scores, start in cell_scores(index, queries_bf16, probes[:, :first]):
+    for owners, scores, start in cell_scores(index, queries_bf16, probes[:, :first]):
         top = torch.topk(scores, min(keep, scores.shape[1]), dim=1)
         found.append((owners[:, None].expand_as(top.indices).flatten(), (top.indices + start).flatten(),
                        top.values.flatten()))
     bound = top_per_query(found, b, keep, queries.device)[1][:, -1]  # -inf where the first cells held < keep
-    for cell, owners, scores, start in cell_scores(index, queries_bf16, probes[:, first:]):
+    for owners, scores, start in cell_scores(index, queries_bf16, probes[:, first:]):
         row, column = torch.nonzero(scores >= bound[owners, None], as_tuple=True)
         found.append((owners[row], column + start, scores[row, column]))
     return top_per_query(found, b, keep, queries.device)[0]
 
 
 def cell_scores(index: CellIndex, queries_bf16: torch.Tensor, probes: torch.Tensor):
-    """(cell, owners, bf16 scores [owners, cell size], the cell's first position) for every probed cell:
-    one GEMM of the cell against the block's queries (`owners`) that probe it."""
+    """(owners, bf16 scores [owners, cell size], the cell's first position) for every probed cell: one GEMM
+    of the cell against the block's queries (`owners`) that probe it."""
     flat = probes.flatten()
     by_cell = torch.argsort(flat, stable=True)
     bounds = np.concatenate([[0], torch.bincount(flat, minlength=len(index.centroids)).cumsum(0).cpu().numpy()])
@@ -143,7 +144,7 @@ def cell_scores(index: CellIndex, queries_bf16: torch.Tensor, probes: torch.Tens
         start, stop = int(index.offsets[cell]), int(index.offsets[cell + 1])
         if stop > start:
             owners = by_cell[bounds[cell] : bounds[cell + 1]] // probes.shape[1]
-            yield int(cell), owners, queries_bf16[owners] @ index.vectors_bf16[start:stop].T, start
+            yield owners, queries_bf16[owners] @ index.vectors_bf16[start:stop].T, start
 
 
 def top_per_query(found: list, b: int, keep: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
