@@ -58,6 +58,17 @@ def test_every_cell_equals_exact_brute_force(vectors):
     np.testing.assert_array_equal(found[untied], exact_ids[untied])
 
 
+def test_a_bound_from_too_few_candidates_keeps_every_score(vectors):
+    """k + rerank above what the 4 nearest cells hold (16 cells of ~63): no score bound, every probed score
+    is a candidate, and the table is still exact brute force."""
+    ids = np.arange(len(vectors), dtype=np.int64)
+    found, scores = filled(vectors, ids, nlist=16, nprobe=16).query(vectors[:40], 300)
+    exact_ids, exact_scores = exact_top(vectors, ids, 300)
+    np.testing.assert_allclose(scores, exact_scores[:40], atol=1e-5)
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    assert recall_at_k(found, exact_ids[:40], unit[:40], unit) == 1.0
+
+
 def test_ties_go_to_the_lower_row(vectors):
     ids = np.arange(len(vectors), dtype=np.int64)
     copies = np.concatenate([[DUPLICATED], np.arange(N_TITLES, N_TITLES + COPIES)])
