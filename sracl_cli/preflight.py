@@ -65,7 +65,8 @@ def sample_mode_problems(recipe: Recipe) -> list[str]:
     mode, name = recipe.config.train.samples, recipe.config.objective.name
     spec = registry.load(kinds.OBJECTIVE, name)
     if mode in spec.samples:
-        return []
+        config_problems = spec.mode_problems(recipe.plugins["objective"], mode) if spec.mode_problems else []
+        return [f"{recipe.source.name}: {problem}" for problem in config_problems]
     return [f"{recipe.source.name}: train.samples = \"{mode}\": objective '{name}' trains only with "
             f"train.samples = {' or '.join(repr(m) for m in spec.samples)}"]
 

@@ -140,3 +140,12 @@ def test_validate_refuses_sequence_samples_where_backbone_or_objective_trains_on
 
 def test_validate_accepts_sequence_samples_for_gru4rec(tmp_path):
     assert validate(tmp_path, 'train.samples="sequence"', 'model.backbone="gru4rec"').exit_code == 0
+
+
+def test_validate_refuses_sequence_only_objective_keys_on_prefix_samples(tmp_path):
+    result = validate(tmp_path, 'objective.intra_negatives="same_position"', 'objective.anchor="rec_pass"')
+    assert result.exit_code == 2
+    assert [line.split(" needs ")[0] for line in result.stderr.splitlines()] == [
+        'quickstart.toml: objective.anchor = "rec_pass"', 'quickstart.toml: objective.intra_negatives = "same_position"'
+    ]
+    assert validate(tmp_path, 'train.samples="sequence"', 'objective.intra_negatives="same_position"').exit_code == 0

@@ -1,7 +1,8 @@
 """InfoNCE with in-batch negatives, dot-product similarity.
 
 `groups` (optional, [B]): rows with the same group id are not each other's negatives — in sequence mode the
-positions of one user are near copies of each other (the partner of a row stays its positive).
+positions of one user are near copies of each other (the partner of a row stays its positive). `strata`
+(optional, [B]): rows are each other's negatives only within one stratum (negatives at the anchor's own position).
 
 Under torchrun (inside `global_negatives`, which the distributed runtime enters around the forward pass) the
 negatives are every rank's rows: each rank scores its own rows against the gathered batch, so the losses of the
@@ -33,7 +34,8 @@ def global_negatives() -> Iterator[None]:
         _GLOBAL.reset(token)
 
 
-def nt_xent(a: Tensor, b: Tensor, temperature: float = 1.0, groups: Tensor | None = None) -> Tensor:
+def nt_xent(a: Tensor, b: Tensor, temperature: float = 1.0, groups: Tensor | None = None,
+            strata: Tensor | None = None) -> Tensor:
     """Symmetric SimCLR form over 2B vectors: row i's positive is its partner, the other 2B - 2 are negatives."""
     all_a, start = _gathered(a)
     all_b, _ = _gathered(b)
@@ -45,6 +47,9 @@ def nt_xent(a: Tensor, b: Tensor, temperature: float = 1.0, groups: Tensor | Non
     if groups is not None:
         every = _gathered(groups, grad=False)[0]
         hidden = torch.cat([groups, groups])[:, None] == torch.cat([every, every])[None, :]
+    if strata is not None:
+        every = _gathered(strata, grad=False)[0]
+        hidden |= torch.cat([strata, strata])[:, None] != torch.cat([every, every])[None, :]
     query = torch.arange(2 * size, device=a.device)
     hidden[query, partner] = False
     hidden[query, rows] = True  # a row is not its own negative

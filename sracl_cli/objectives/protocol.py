@@ -69,3 +69,5 @@ class ObjectiveSpec(PluginSpec[ConfigT]):
     build: Callable[[ConfigT, ObjectiveContext], Objective]
     needs: tuple[str, ...] = ()  # stages whose artifacts the objective reads, e.g. ("embed", "index")
     samples: tuple[str, ...] = ("prefix",)  # the `train.samples` modes it trains in
+    # Keys of its config that do not apply in a `train.samples` mode: one line per problem (`sracl validate`).
+    mode_problems: Callable[[ConfigT, str], list[str]] | None = None

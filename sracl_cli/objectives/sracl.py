@@ -24,6 +24,11 @@ class SRACLConfig(BaseModel):
     alpha: float = Field(0.1, ge=0, description="weight of the inter-user loss L_CS (0 ablates it)")
     beta: float = Field(0.1, ge=0, description="weight of the intra-user loss L_IS (0 ablates it)")
     substitute_p: float = Field(0.2, ge=0, le=1, description="per-item substitution probability of L_IS")
+    intra_negatives: Literal["all", "same_position"] = Field(
+        "all", description="sequence samples: L_IS negatives at every position of the other users, or only at the "
+        "anchor's own position counted from the window's first item (the position then tells an anchor from none "
+        "of its negatives)",
+    )
     temperature: float = Field(1.0, gt=0)
     infonce: Literal["symmetric", "one-way"] = "symmetric"
     synthesis: Literal["learnable", "uniform"] = "learnable"
@@ -38,6 +43,19 @@ class SRACLConfig(BaseModel):
     )
 
 
+def mode_problems(config: SRACLConfig, samples: str) -> list[str]:
+    if samples == "sequence":
+        return []
+    problems = []
+    if config.anchor == "rec_pass":
+        problems.append('objective.anchor = "rec_pass" needs train.samples = "sequence" (a prefix sample\'s rec loss '
+                        "is the backbone's own, whose states it does not expose)")
+    if config.intra_negatives != "all":
+        problems.append('objective.intra_negatives = "same_position" needs train.samples = "sequence" (a prefix '
+                        "sample has one anchor, so there is no other position to leave out)")
+    return problems
+
+
 def build(config: SRACLConfig, context: ObjectiveContext) -> SRACLObjective:
     from sracl_cli.data.split import left_padded_windows
     from sracl_cli.objectives.sracl_loss import SequenceUnits, SRACLObjective
@@ -48,9 +66,8 @@ def build(config: SRACLConfig, context: ObjectiveContext) -> SRACLObjective:
     unit_inputs = left_padded_windows(context.data.items, units.start, units.end, context.max_len)
     windows = context.sequences
     if windows is None:
-        if config.anchor == "rec_pass":
-            raise UsageError('objective.anchor = "rec_pass" needs train.samples = "sequence" (a prefix sample\'s '
-                             "rec loss is the backbone's own, whose states it does not expose)")
+        if problems := mode_problems(config, "prefix"):
+            raise UsageError(*problems)
         sample_units = units.unit_of(context.train, context.data)
         return SRACLObjective(config, semantic, unit_inputs, sample_units, context.hidden)
     state_units = units.unit_at_positions(windows.positions, windows.users, context.data)
@@ -71,5 +88,6 @@ SPEC = ObjectiveSpec(
     build=build,
     needs=("embed", "index"),
     samples=BOTH_SAMPLE_MODES,
+    mode_problems=mode_problems,
     description="SRA-CL: L_rec + alpha L_CS (synthesized neighbour positives) + beta L_IS (substituted views)",
 )

@@ -149,11 +149,18 @@ class SRACLObjective(ObjectiveModule):
             anchor_states = backbone.sequence_states(batch.inputs) if own else states
             losses["cs"] = self.sequence_inter_user(backbone, batch.rows, anchor_states, rows)
         if self.config.beta > 0:
-            p, has_target = self.config.substitute_p, batch.targets > 0
-            first = backbone.sequence_states(substitute_neighbors(batch.inputs, self.item_neighbors, p))
-            second = backbone.sequence_states(substitute_neighbors(batch.inputs, self.item_neighbors, p))
-            losses["is"] = nt_xent(first[has_target], second[has_target], self.config.temperature, rows[has_target])
+            losses["is"] = self.sequence_intra_user(backbone, batch.inputs, batch.targets > 0, rows)
         return losses
+
+    def sequence_intra_user(self, backbone: SequenceBackbone, inputs: Tensor, has_target: Tensor,
+                            groups: Tensor) -> Tensor:
+        p = self.config.substitute_p
+        first = backbone.sequence_states(substitute_neighbors(inputs, self.item_neighbors, p))
+        second = backbone.sequence_states(substitute_neighbors(inputs, self.item_neighbors, p))
+        strata = None
+        if self.config.intra_negatives == "same_position":
+            strata = (inputs > 0).cumsum(1)[has_target]  # the prefix length: the position counted from the first item
+        return nt_xent(first[has_target], second[has_target], self.config.temperature, groups[has_target], strata)
 
     def sequence_inter_user(self, backbone: SequenceBackbone, window_rows: Tensor, anchor_states: Tensor,
                             groups: Tensor) -> Tensor:

@@ -102,6 +102,32 @@ def test_live_reads_each_neighbour_unit_from_one_pass_over_its_owner(exp):
     assert torch.allclose(states, alone, atol=1e-5)
 
 
+def test_same_position_intra_negatives_contrast_within_each_position_id(exp):
+    objective, windows, _ = _objective(exp, "user", alpha=0.0, substitute_p=0.0, intra_negatives="same_position")
+    backbone = _sasrec(exp)
+    inputs, targets = torch.from_numpy(windows.inputs[:64]), torch.from_numpy(windows.targets[:64])
+    has_target, rows = targets > 0, torch.arange(64)[:, None].expand_as(inputs)
+    with torch.no_grad():  # p = 0 and no dropout: both views are the plain states
+        loss = objective.sequence_intra_user(backbone, inputs, has_target, rows)
+        states, positions = backbone.sequence_states(inputs)[has_target], backbone.position_ids(inputs)[has_target]
+    groups = rows[has_target]
+    expected = sum(
+        (positions == p).sum() * nt_xent(states[positions == p], states[positions == p], 1.0, groups[positions == p])
+        for p in positions.unique()
+    ) / len(positions)
+    assert torch.allclose(loss, expected, atol=1e-5)
+
+
+def test_rows_of_other_strata_are_not_negatives():
+    torch.manual_seed(0)
+    a, b = torch.randn(6, 8), torch.randn(6, 8)
+    strata = torch.tensor([0, 0, 0, 1, 1, 1])
+    halves = (nt_xent(a[:3], b[:3]) + nt_xent(a[3:], b[3:])) / 2
+    assert torch.allclose(nt_xent(a, b, strata=strata), halves)
+    assert torch.equal(nt_xent(a, b, strata=torch.zeros(6, dtype=torch.long)), nt_xent(a, b))
+    assert not torch.allclose(nt_xent(a, b), halves)
+
+
 def test_same_group_rows_are_not_negatives():
     torch.manual_seed(0)
     a, b = torch.randn(6, 8), torch.randn(6, 8)
