@@ -47,7 +47,8 @@ class SRACLObjective(ObjectiveModule):
     are not negatives); `bank` rows of every unit a window's positions encode are refreshed from the one pass;
     `live` encodes each distinct neighbour owner once (the window ending at the latest neighbour unit of that
     owner) and reads each unit's position. L_IS substitutes items in the whole window and contrasts the two
-    views at every position with a target."""
+    views at every position with a target; its negatives are the other users' positions, or with
+    `intra_negatives = "same_position"` only those at the anchor's own position."""
 
     item_neighbors: Tensor
     user_neighbors: Tensor
