@@ -3,8 +3,9 @@ docs/RESULTS.md's tables can be regenerated (`sracl report`) and checked from a 
 
     python scripts/record_runs.py runs/repro docs/results
 
-Copies every summary.json, metrics.json, history.json, manifest.json and recipe.resolved.toml under SOURCE to
-the same relative place under DEST; checkpoints, embeddings, neighbour tables and caches stay behind.
+Copies every summary.json, metrics.json, history.json, manifest.json, recipe.resolved.toml and length_groups.json
+(`sracl page RUN`'s test metrics by sequence length, in RUN/page/) under SOURCE to the same relative place under
+DEST; checkpoints, embeddings, neighbour tables, caches and the rest of the page stay behind.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import argparse
 import shutil
 from pathlib import Path
 
-RECORD_FILES = {"summary.json", "metrics.json", "history.json", "manifest.json", "recipe.resolved.toml"}
+RECORD_FILES = {"summary.json", "metrics.json", "history.json", "manifest.json", "recipe.resolved.toml",
+                "length_groups.json"}
 
 
 def record_runs(source: Path, dest: Path) -> list[Path]:

@@ -24,6 +24,8 @@ BENCH = Path(__file__).resolve().parents[1] / "bench"
      and all(run["ok"] == run["calls"] for run in r["runs"])),
     ("prompts.py", "prompt building and dry run", lambda r: r["steps"]["build_prompts"]["item_prompts"] == r["items"]
      and r["steps"]["dry_run_report"]["input_tokens"] > 0),
+    ("compile_step.py", "torch.compile vs eager", lambda r: len(r["variants"]) == 5
+     and all(v["seconds_per_batch"] > 0 and v["batches_per_epoch"] > 0 for v in r["variants"].values())),
 ])
 def test_bench_script_runs_quick(script, title, check, tmp_path):
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}

@@ -21,12 +21,14 @@ def _script(name: str):
 def test_record_runs_copies_records_and_leaves_weights_behind(tmp_path):
     run = tmp_path / "runs" / "scientific" / "none"
     for name in ("summary.json", "recipe.resolved.toml", "seeds/seed-1/eval/metrics.json",
-                 "seeds/seed-1/train/history.json", "seeds/seed-1/train/model.pt", "embed/users.npy"):
+                 "seeds/seed-1/train/history.json", "seeds/seed-1/train/model.pt", "embed/users.npy",
+                 "page/length_groups.json", "page/index.html"):
         (run / name).parent.mkdir(parents=True, exist_ok=True)
         (run / name).write_text(name)
     copied = _script("record_runs").record_runs(tmp_path / "runs", tmp_path / "docs")
     names = sorted(str(p.relative_to(tmp_path / "docs")) for p in copied)
-    assert names == ["scientific/none/recipe.resolved.toml", "scientific/none/seeds/seed-1/eval/metrics.json",
+    assert names == ["scientific/none/page/length_groups.json", "scientific/none/recipe.resolved.toml",
+                     "scientific/none/seeds/seed-1/eval/metrics.json",
                      "scientific/none/seeds/seed-1/train/history.json", "scientific/none/summary.json"]
     assert (tmp_path / "docs/scientific/none/summary.json").read_text() == "summary.json"
 

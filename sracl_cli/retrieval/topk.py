@@ -97,10 +97,10 @@ def search_block(index: CellIndex, queries: torch.Tensor, probes: torch.Tensor, 
                  rerank: int) -> tuple[np.ndarray, np.ndarray]:
     """(rows int64 [b, k] into the caller's stored order, -1 where fewer than k; float32 scores [b, k])."""
     kept = best_candidates(index, queries, probes, k + rerank)
-    missing = kept < 0
-    exact = rescored(index.vectors, queries, kept.clamp(min=0)).masked_fill(missing, -torch.inf)
+    missing, positions = kept < 0, kept.clamp(min=0)
+    exact = rescored(index.vectors, queries, positions).masked_fill(missing, -torch.inf)
     # Candidates in stored-row order first, so that the stable sort by score puts the lower row first among ties.
-    stored_rows, order = torch.sort(torch.where(missing, len(index.rows), index.rows_tensor[kept.clamp(min=0)]), dim=1)
+    stored_rows, order = torch.sort(torch.where(missing, len(index.rows), index.rows_tensor[positions]), dim=1)
     best = torch.sort(torch.gather(exact, 1, order), dim=1, descending=True, stable=True)
     found = min(k, kept.shape[1])
     rows = np.full((len(queries), k), -1, dtype=np.int64)
