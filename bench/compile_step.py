@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import torch
+from train_epoch import epoch_batches
 
 from common import QUICK_OVERRIDES, QUICKSTART, REPO, common_arguments, make_table, save_results
 from sracl_cli.experiment import Experiment
@@ -67,10 +68,6 @@ def step(exp: Experiment, trainee: Trainee, runtime: SingleProcess, rows: torch.
     started = time.perf_counter()
     train_step(trainee, data.batch(rows, objective.sample_units, runtime.device), runtime)
     return time.perf_counter() - started
-
-
-def epoch_batches(exp: Experiment) -> list[torch.Tensor]:
-    return training_set(exp).batches(seed_everything(0), exp.recipe.config.train.batch_size)
 
 
 def time_variants(exp: Experiment, batches: int) -> dict[str, dict]:
