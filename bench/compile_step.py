@@ -24,6 +24,7 @@ from train_epoch import epoch_batches
 from common import QUICK_OVERRIDES, QUICKSTART, REPO, common_arguments, make_table, save_results
 from sracl_cli.experiment import Experiment
 from sracl_cli.recipe import load_recipe
+from sracl_cli.training.batches import TrainingSet
 from sracl_cli.training.loop import Trainee, train_step
 from sracl_cli.training.runtime import SingleProcess
 from sracl_cli.training.seeding import seed_everything
@@ -48,7 +49,8 @@ VARIANTS = {"float32, eager": ("float32", None), "float32, compiled encoder": ("
             "bfloat16, compiled loss": ("bfloat16", compile_loss)}
 
 
-def prepared(exp: Experiment, precision: str, prepare) -> tuple[Trainee, SingleProcess, float]:
+def prepared(exp: Experiment, data: TrainingSet, warmup: list[torch.Tensor], precision: str,
+             prepare) -> tuple[Trainee, SingleProcess, float]:
     """A fresh trainee of the recipe (seed 0), compiled as `prepare` says and warmed up; the warm-up seconds."""
     seed_everything(0)
     runtime = SingleProcess(torch.device("cpu"), precision)  # type: ignore[arg-type]
@@ -58,27 +60,27 @@ def prepared(exp: Experiment, precision: str, prepare) -> tuple[Trainee, SingleP
     trainee.module.train()
     trainee.module.loss_objective.start(trainee.model)
     started = time.perf_counter()
-    for rows in epoch_batches(exp)[:WARMUP]:
-        step(exp, trainee, runtime, rows)
+    for rows in warmup:
+        step(data, trainee, runtime, rows)
     return trainee, runtime, time.perf_counter() - started
 
 
-def step(exp: Experiment, trainee: Trainee, runtime: SingleProcess, rows: torch.Tensor) -> float:
-    data, objective = training_set(exp), trainee.module.loss_objective
+def step(data: TrainingSet, trainee: Trainee, runtime: SingleProcess, rows: torch.Tensor) -> float:
     started = time.perf_counter()
-    train_step(trainee, data.batch(rows, objective.sample_units, runtime.device), runtime)
+    train_step(trainee, data.batch(rows, trainee.module.loss_objective.sample_units, runtime.device), runtime)
     return time.perf_counter() - started
 
 
 def time_variants(exp: Experiment, batches: int) -> dict[str, dict]:
     """Every variant steps through the same batches in turn, one batch each per round, so that the load of a
     shared machine falls on all of them alike."""
-    ready = {name: prepared(exp, precision, prepare) for name, (precision, prepare) in VARIANTS.items()}
+    data, rows_of_epoch = training_set(exp), epoch_batches(exp)
+    warmup, timed = rows_of_epoch[:WARMUP], rows_of_epoch[WARMUP: WARMUP + batches]
+    ready = {name: prepared(exp, data, warmup, precision, prepare) for name, (precision, prepare) in VARIANTS.items()}
     seconds = dict.fromkeys(VARIANTS, 0.0)
-    rows_of_epoch = epoch_batches(exp)
-    for rows in rows_of_epoch[WARMUP: WARMUP + batches]:
+    for rows in timed:
         for name, (trainee, runtime, _) in ready.items():
-            seconds[name] += step(exp, trainee, runtime, rows)
+            seconds[name] += step(data, trainee, runtime, rows)
     return {name: {"seconds_per_batch": seconds[name] / batches, "warmup_s": ready[name][2],
                    "batches_per_epoch": len(rows_of_epoch),
                    "epoch_s": seconds[name] / batches * len(rows_of_epoch)} for name in VARIANTS}
