@@ -5,7 +5,8 @@
 The suite is the recipes that its report specs (`**/*report.toml`) name. Each estimate is `sracl train RECIPE
 --dry-run`'s (a few batches timed on this machine; sracl_cli/training/dry_run.py). A recipe that cannot be
 estimated here (its data, or the embed/index artifacts its objective reads, missing) is listed with the reason
-and the command to run first, and the exit status is then 2.
+and the command to run first, and the exit status is then 2. A recipe with `eval.weights_from` trains
+nothing (it evaluates another recipe's weights) and is listed apart.
 """
 
 from __future__ import annotations
@@ -35,15 +36,20 @@ def suite_recipes(folder: Path) -> list[Path]:
 
 
 def estimate_suite(folder: Path, progress: Console) -> dict:
-    """The estimates, the recipes that could not be estimated (path -> reason) and the estimated total."""
-    estimates, problems = [], {}
+    """The estimates, the recipes that could not be estimated (path -> reason), those that train nothing (they
+    evaluate another recipe's weights: `eval.weights_from`) and the estimated total."""
+    estimates, problems, evaluate_only = [], {}, []
     for path in suite_recipes(folder):
         try:
-            estimates.append(estimate(load_recipe(path), progress))
+            recipe = load_recipe(path)
+            if recipe.config.eval.weights_from is not None:
+                evaluate_only.append(str(path))
+                continue
+            estimates.append(estimate(recipe, progress))
         except UsageError as error:
             problems[str(path)] = " ".join(error.lines)
     total = sum(row["seconds_total"] for row in estimates)
-    return {"estimates": estimates, "problems": problems, "seconds_total": total}
+    return {"estimates": estimates, "problems": problems, "evaluate_only": evaluate_only, "seconds_total": total}
 
 
 def main() -> None:
@@ -65,6 +71,9 @@ def main() -> None:
         console.print(estimate_table(suite["estimates"]))
         console.print(f"total: {duration(suite['seconds_total'])} for {len(suite['estimates'])} recipes",
                       highlight=False)
+        for path in suite["evaluate_only"]:
+            console.print(f"not trained (evaluates another run's weights): {path}", markup=False, highlight=False,
+                          soft_wrap=True)
         for path, problem in suite["problems"].items():
             console.print(f"not estimated: {path}: {problem}", markup=False, highlight=False, soft_wrap=True)
     sys.exit(2 if suite["problems"] else 0)

@@ -22,6 +22,12 @@ StageRun = Callable[[Recipe, Console], object]
 
 def run_pipeline(recipe: Recipe, console: Console, resume: bool = False) -> None:
     """`resume`: continue training from the checkpoint a stopped run left, where there is one."""
+    if recipe.config.eval.weights_from is not None:  # evaluates another run's weights: the eval stage alone
+        if recipe.config.train.seeds:
+            _seeds(recipe, console, _eval, stages=(EVAL,))
+        else:
+            _stage(EVAL, recipe, console, _eval)
+        return
     needed = objective_needs(recipe)
     for stage, run in ((EMBED, _embed), (INDEX, _index)):
         if stage in needed:
@@ -36,20 +42,20 @@ def run_pipeline(recipe: Recipe, console: Console, resume: bool = False) -> None
         _stage(EVAL, recipe, console, _eval)
 
 
-def _seeds(recipe: Recipe, console: Console, train: StageRun) -> None:
-    """A seeds recipe is current when every seed's train and eval stages are, and the summary exists."""
+def _seeds(recipe: Recipe, console: Console, run: StageRun, stages: tuple[Stage, ...] = (TRAIN, EVAL)) -> None:
+    """A seeds recipe is current when every seed's `stages` are, and the summary exists."""
     from sracl_cli.experiment import Experiment
     from sracl_cli.runs import seed_runs
 
     runs = seed_runs(Experiment.from_recipe(recipe)).values()
     current = (recipe.run_dir / layout.SUMMARY).is_file() and all(
-        _current(stage, run.recipe, run.out_dir) for run in runs for stage in (TRAIN, EVAL)
+        _current(stage, seed_run.recipe, seed_run.out_dir) for seed_run in runs for stage in stages
     )
     if current:
-        console.print("[green]train[/] (every seed): up to date, skipped")
+        console.print(f"[green]{stages[0].name}[/] (every seed): up to date, skipped")
         return
-    console.rule("sracl train (seeds)")
-    train(recipe, console)
+    console.rule(f"sracl {stages[0].name} (seeds)")
+    run(recipe, console)
 
 
 def _current(stage: Stage, recipe: Recipe, out_dir: Path | None = None) -> bool:

@@ -5,6 +5,8 @@ recipe's objective needs (each stage also checks its own part: `semantic/preflig
   `train.samples` mode;
 - the dataset: it loads (every error is `file:line`), `prompts.item_fields` names its item text fields, and
   `index.k` leaves every item and every user unit k neighbours.
+- instead of all of that for a recipe with `eval.weights_from` (it only evaluates): every seed's weights in the
+  other run, trained with this recipe's [data] and [model].
 
 The dataset is loaded in full, as every stage does first: the item and unit counts `index.k` depends on exist
 only after the loader and the k-core filter (sracl-txt's catalogue is its largest id). That costs about 0.5 s
@@ -31,6 +33,11 @@ def check_all(recipe: Recipe) -> None:
     from sracl_cli.semantic.preflight import embedding_device_problems, item_field_problems, template_problems
     from sracl_cli.stages import EMBED, INDEX, objective_needs
 
+    if recipe.config.eval.weights_from is not None:  # evaluates another run's weights: nothing else runs
+        problems = weights_problems(recipe)
+        if problems:
+            raise UsageError(*problems)
+        return
     needs = objective_needs(recipe)
     problems = template_problems(recipe) + train_device_problems(recipe) + sample_mode_problems(recipe)
     if EMBED in needs:
@@ -83,3 +90,27 @@ def sequence_backbone_problems(recipe: Recipe, n_items: int) -> list[str]:
     except UsageError as error:
         return [f"{recipe.source.name}: {line}" for line in error.lines]
     return []
+
+
+def weights_problems(recipe: Recipe) -> list[str]:
+    """`eval.weights_from`: every seed's weights are there, trained on this recipe's data and network."""
+    from sracl_cli import layout
+    from sracl_cli.manifests import recipe_sections, recorded_sections
+    from sracl_cli.stages import TRAIN, weights_file
+
+    seeds = recipe.config.train.seeds
+    folders = [layout.seed_dir(recipe.run_dir, seed) for seed in seeds] if seeds else [recipe.run_dir]
+    ours = recipe_sections(recipe, TRAIN.name)
+    problems = []
+    for folder in folders:
+        weights = weights_file(recipe.run_dir, folder, recipe.config.eval.weights_from)
+        recorded = recorded_sections(weights.parent)
+        if not weights.is_file() or recorded is None:
+            problems.append(f"{recipe.source.name}: eval.weights_from: {weights} (or its {layout.MANIFEST}) "
+                            "missing; train that run first")
+            continue
+        differ = [f"[{name}]" for name in ("data", "model") if recorded.get(name) != ours[name]]
+        if differ:
+            problems.append(f"{recipe.source.name}: eval.weights_from: {weights.parent / layout.MANIFEST} records "
+                            f"another {' and '.join(differ)} than this recipe's; its weights do not fit")
+    return problems

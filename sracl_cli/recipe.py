@@ -118,6 +118,11 @@ class EvalSection(Section):
     mask_history: bool = False
     batch_size: int = Field(2048, gt=0)
     early_stop_metric: str = Field("mrr@10", validate_default=True)  # the default's K must be in ks too
+    # Not checked to exist here: the run may not be trained yet (preflight checks it before eval).
+    weights_from: OutputPath | None = Field(
+        None, description="another run's directory: evaluate its weights (each seed's) under this recipe's eval "
+        "settings instead of training; the recipe then has no train stage",
+    )
 
     @field_validator("ks")
     @classmethod

@@ -30,6 +30,7 @@ from sracl_cli.training.stage import print_data_summary, train_experiment
 
 def train_recipe(recipe: Recipe, console: Console, resume: bool = False) -> dict[str, float]:
     """`sracl train`: the recipe's run, or every seed of `train.seeds`; returns the test metrics (means)."""
+    require_training(recipe)
     exp = Experiment.from_recipe(recipe)  # bad data fails here, before anything is written
     print_data_summary(exp, console)
     if recipe.config.train.seeds:
@@ -37,8 +38,21 @@ def train_recipe(recipe: Recipe, console: Console, resume: bool = False) -> dict
     return train_experiment(exp, console, resume)
 
 
+def require_training(recipe: Recipe) -> None:
+    """Exit 2 for a recipe that only evaluates another run's weights (`eval.weights_from`)."""
+    if recipe.config.eval.weights_from is not None:
+        raise UsageError(f"{recipe.source.name}: eval.weights_from is set: the recipe evaluates the weights of "
+                         f"{recipe.config.eval.weights_from} and trains nothing; run `sracl eval {recipe.source}`")
+
+
 def evaluate_recipe(recipe: Recipe, console: Console) -> dict[str, float]:
     """`sracl eval`: re-evaluate the run's checkpoint, or every seed's (then rewrite summary.json)."""
+    if recipe.config.eval.weights_from is not None:
+        from sracl_cli.preflight import weights_problems
+
+        problems = weights_problems(recipe)
+        if problems:
+            raise UsageError(*problems)
     exp = Experiment.from_recipe(recipe)
     device = pick_device(recipe.config.train.device)
     if recipe.config.train.seeds:
@@ -58,7 +72,7 @@ def train_seeds(exp: Experiment, console: Console, resume: bool = False) -> dict
 def evaluate_seeds(exp: Experiment, device, console: Console) -> dict[str, float]:
     """`sracl eval` of a seeds recipe: re-evaluate every seed's checkpoint, then rewrite summary.json."""
     runs = seed_runs(exp)
-    states = {seed: load_state(run.train_dir / layout.MODEL) for seed, run in runs.items()}  # all present, or exit 2
+    states = {seed: load_state(run.weights_file) for seed, run in runs.items()}  # all present, or exit 2
     write_resolved_recipe(exp.recipe)
 
     def evaluate(run: Experiment) -> dict[str, float]:

@@ -104,4 +104,12 @@ def stage_inputs(stage: Stage, recipe: Recipe, out_dir: Path | None = None) -> l
         return data_files(recipe) + [
             path for needed in objective_needs(recipe) for path in needed.product_paths(recipe)
         ]
-    return [TRAIN.folder(recipe, out_dir) / layout.MODEL]
+    return [weights_file(recipe.run_dir, out_dir or recipe.run_dir, recipe.config.eval.weights_from)]
+
+
+def weights_file(run_dir: Path, folder: Path, weights_from: Path | None = None) -> Path:
+    """The model.pt the eval stage reads for the run (or seed) in `folder` of `run_dir`: its own train/, or
+    the same place in the run `eval.weights_from` names."""
+    if weights_from is not None:
+        folder = weights_from / folder.relative_to(run_dir)
+    return folder / TRAIN.name / layout.MODEL

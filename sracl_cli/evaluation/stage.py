@@ -17,14 +17,14 @@ from sracl_cli.stages import EVAL, stage_inputs
 
 def run_eval(exp: Experiment, device: torch.device, console: Console) -> dict[str, float]:
     """Evaluate one run's `train/model.pt` (`runs.py` handles recipes with `train.seeds`)."""
-    state = load_state(exp.train_dir / layout.MODEL)  # a missing checkpoint is a usage error, raised before any write
+    state = load_state(exp.weights_file)  # a missing checkpoint is a usage error, raised before any write
     write_resolved_recipe(exp.recipe)
     return evaluate_checkpoint(exp, device, console, state)
 
 
 def evaluate_checkpoint(exp: Experiment, device: torch.device, console: Console, state: dict | None = None):
     model = exp.build_model()
-    model.load_state_dict(state if state is not None else load_state(exp.train_dir / layout.MODEL))
+    model.load_state_dict(state if state is not None else load_state(exp.weights_file))
     model.to(device)
     eval_cfg = exp.recipe.config.eval
     metrics = evaluate_samples(model, exp.split.test, exp.data, eval_cfg, device)

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from sracl_cli import layout
 from sracl_cli.checkpoint import load_state
 from sracl_cli.evaluation.metrics import metrics_from_ranks
 from sracl_cli.evaluation.ranking import target_ranks
@@ -31,7 +30,7 @@ def group_labels(starts: Sequence[int]) -> list[str]:
 def ranks_on_test(exp: Experiment, device: torch.device) -> np.ndarray:
     """0-based rank of each test user's target under the run's kept weights (as `sracl eval` ranks it)."""
     model = exp.build_model()
-    model.load_state_dict(load_state(exp.train_dir / layout.MODEL))
+    model.load_state_dict(load_state(exp.weights_file))
     model.to(device)
     settings = exp.recipe.config.eval
     return target_ranks(model, exp.split.test, exp.data, max(settings.ks), settings.batch_size,

@@ -32,7 +32,7 @@ from sracl_cli.reporting.curves import kept_epochs, plot_curves
 from sracl_cli.reporting.length_groups import PAPER_STARTS, by_length, mean_over_seeds, parse_starts, ranks_on_test
 from sracl_cli.reporting.neighbour_examples import item_examples, unit_examples
 from sracl_cli.reporting.record import RunRecord, open_run
-from sracl_cli.stages import EMBED, INDEX, TRAIN
+from sracl_cli.stages import EMBED, INDEX
 
 INDEX_HTML = "index.html"
 CURVES = "curves.png"
@@ -104,7 +104,7 @@ class Page:
         return f'<img src="{CURVES}" alt="{html.text(alt)}"><p class="note">{html.text(note)}</p>'
 
     def lengths(self) -> str:
-        weights = [folder / TRAIN.name / layout.MODEL for folder in self.run.seed_folders.values()]
+        weights = [self.run.weights(seed) for seed in self.run.seed_folders]
         absent = [str(path) for path in weights if not path.is_file()]
         if absent:
             return html.missing(f"needs the run's weights: {', '.join(absent)} missing")

@@ -18,7 +18,7 @@ from sracl_cli import layout
 from sracl_cli.artifacts import read_artifact
 from sracl_cli.errors import UsageError
 from sracl_cli.recipe import EvalSection, Recipe, load_recipe, read_composed, validate_recipe
-from sracl_cli.stages import TRAIN
+from sracl_cli.stages import TRAIN, weights_file
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -53,6 +53,15 @@ class RunRecord:
         if train.get("seeds"):
             return {int(seed): layout.seed_dir(self.path, int(seed)) for seed in train["seeds"]}
         return {int(train.get("seed", 0)): self.path}
+
+    @property
+    def weights_from(self) -> Path | None:
+        """The run whose weights this one evaluated (`eval.weights_from`), if not its own."""
+        source = self.section("eval").get("weights_from")
+        return Path(source) if source else None
+
+    def weights(self, seed: int) -> Path:
+        return weights_file(self.path, self.seed_folders[seed], self.weights_from)
 
     @property
     def semantic_dir(self) -> Path:

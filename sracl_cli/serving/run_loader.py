@@ -19,7 +19,7 @@ from sracl_cli.data.dataset import SequenceData
 from sracl_cli.errors import UsageError
 from sracl_cli.experiment import Experiment
 from sracl_cli.recipe import Recipe, load_recipe
-from sracl_cli.stages import TRAIN
+from sracl_cli.stages import weights_file
 
 if TYPE_CHECKING:
     import torch
@@ -101,7 +101,7 @@ def load_run(path: str | Path, seed: int | None = None, device: str | None = Non
 
         exp = seed_experiment(exp, chosen)
     model = exp.build_model()
-    model.load_state_dict(load_state(exp.train_dir / layout.MODEL))
+    model.load_state_dict(load_state(exp.weights_file))
     torch_device = pick_device(device or recipe.config.train.device)
     model.to(torch_device).eval()
     return Run(recipe, exp.data, model, chosen, note, torch_device)
@@ -130,8 +130,7 @@ def _choose_seed(recipe: Recipe, seed: int | None) -> tuple[int, str]:
     valid = {s: _best_valid(recipe, s) for s in train.seeds}
     trained = {s: v for s, v in valid.items() if v is not None}
     if not trained:
-        folder = TRAIN.folder(recipe, layout.seed_dir(recipe.run_dir, train.seeds[0]))
-        raise UsageError(f"{folder / layout.MANIFEST}: no seed of train.seeds {train.seeds} is trained "
+        raise UsageError(f"{_train_manifest(recipe, train.seeds[0])}: no seed of train.seeds {train.seeds} is trained "
                          "(run `sracl train` with this recipe first)")
     best = max(trained, key=lambda s: trained[s])  # the first of equal ones
     metric = recipe.config.eval.early_stop_metric
@@ -140,13 +139,19 @@ def _choose_seed(recipe: Recipe, seed: int | None) -> tuple[int, str]:
 
 
 def _best_valid(recipe: Recipe, seed: int) -> float | None:
-    manifest = TRAIN.folder(recipe, layout.seed_dir(recipe.run_dir, seed)) / layout.MANIFEST
+    manifest = _train_manifest(recipe, seed)
     if not manifest.is_file():
         return None
     try:
         return float(json.loads(manifest.read_text(encoding="utf-8"))["best_valid"])
     except (ValueError, KeyError, TypeError):
         raise UsageError(f"{manifest}: no readable best_valid; run `sracl train` with this recipe again") from None
+
+
+def _train_manifest(recipe: Recipe, seed: int) -> Path:
+    """The seed's train manifest, beside the weights it recorded (in `eval.weights_from`'s run if set)."""
+    weights = weights_file(recipe.run_dir, layout.seed_dir(recipe.run_dir, seed), recipe.config.eval.weights_from)
+    return weights.with_name(layout.MANIFEST)
 
 
 def _text(value: str | int | None) -> str | None:

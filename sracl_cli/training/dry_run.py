@@ -22,6 +22,7 @@ from sracl_cli.data.split import Samples
 from sracl_cli.devices import pick_device, set_threads
 from sracl_cli.evaluation.evaluate import evaluate_samples
 from sracl_cli.experiment import Experiment
+from sracl_cli.runs import require_training
 from sracl_cli.training.loop import train_step
 from sracl_cli.training.runtime import SingleProcess
 from sracl_cli.training.seeding import seed_everything
@@ -37,6 +38,7 @@ VALID_WARMUP = 16  # validation users scored once before the timed batch
 
 def estimate(recipe: Recipe, console: Console) -> dict[str, Any]:
     """The estimate of one recipe (a UsageError when its data or its objective's artifacts are missing)."""
+    require_training(recipe)
     train = recipe.config.train
     threads = set_threads(train.threads)
     runtime = SingleProcess(pick_device(train.device), train.precision)

@@ -100,8 +100,11 @@ def test_estimate_repro_estimates_each_recipe_or_says_which_stage_to_run(quiet_f
     small = QUICKSTART_DATA.replace("[data]\n", "[data]\nmin_core = 4\n")
     write_recipe(suite, f'name = "plain"\n{small}\n[train]\nepochs = 3\nthreads = 1\n', "plain.toml")
     write_recipe(suite, f'name = "semantic"\n{small}\n[objective]\nname = "sracl"\n', "semantic.toml")
+    write_recipe(suite, 'extends = "plain.toml"\nname = "masked"\n[eval]\nmask_history = true\n'
+                        'weights_from = "runs/a"\n', "masked.toml")
     write_recipe(suite, 'name = "s"\nrows = [{label = "a", recipe = "plain.toml", run = "runs/a"}, '
-                        '{label = "b", recipe = "semantic.toml", run = "runs/b"}]\n', "report.toml")
+                        '{label = "b", recipe = "semantic.toml", run = "runs/b"}, '
+                        '{label = "c", recipe = "masked.toml", run = "runs/c"}]\n', "report.toml")
     before = _files(quiet_folder)
     monkeypatch.setattr("sys.argv", ["estimate_repro.py", str(suite), "--json"])
     with pytest.raises(SystemExit) as exit_:
@@ -112,5 +115,6 @@ def test_estimate_repro_estimates_each_recipe_or_says_which_stage_to_run(quiet_f
     assert printed["seconds_total"] == pytest.approx(printed["estimates"][0]["seconds_total"])
     assert printed["estimates"][0]["epochs"] == 3
     assert list(printed["problems"]) == [str(suite / "semantic.toml")]
+    assert printed["evaluate_only"] == [str(suite / "masked.toml")]
     assert "run `sracl embed" in printed["problems"][str(suite / "semantic.toml")]
     assert _files(quiet_folder) == before
