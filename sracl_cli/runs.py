@@ -25,7 +25,7 @@ from sracl_cli.experiment import Experiment
 from sracl_cli.manifests import recipe_sections, recorded_sections, write_resolved_recipe
 from sracl_cli.recipe import Recipe
 from sracl_cli.stages import EVAL, TRAIN
-from sracl_cli.training.stage import print_data_summary, train_experiment
+from sracl_cli.training.stage import print_data_summary, require_training, train_experiment
 
 
 def train_recipe(recipe: Recipe, console: Console, resume: bool = False) -> dict[str, float]:
@@ -36,13 +36,6 @@ def train_recipe(recipe: Recipe, console: Console, resume: bool = False) -> dict
     if recipe.config.train.seeds:
         return train_seeds(exp, console, resume)
     return train_experiment(exp, console, resume)
-
-
-def require_training(recipe: Recipe) -> None:
-    """Exit 2 for a recipe that only evaluates another run's weights (`eval.weights_from`)."""
-    if recipe.config.eval.weights_from is not None:
-        raise UsageError(f"{recipe.source.name}: eval.weights_from is set: the recipe evaluates the weights of "
-                         f"{recipe.config.eval.weights_from} and trains nothing; run `sracl eval {recipe.source}`")
 
 
 def evaluate_recipe(recipe: Recipe, console: Console) -> dict[str, float]:

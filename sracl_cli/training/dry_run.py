@@ -22,11 +22,10 @@ from sracl_cli.data.split import Samples
 from sracl_cli.devices import pick_device, set_threads
 from sracl_cli.evaluation.evaluate import evaluate_samples
 from sracl_cli.experiment import Experiment
-from sracl_cli.runs import require_training
 from sracl_cli.training.loop import train_step
 from sracl_cli.training.runtime import SingleProcess
 from sracl_cli.training.seeding import seed_everything
-from sracl_cli.training.stage import build_trainee, training_set
+from sracl_cli.training.stage import build_trainee, require_training, training_set
 
 if TYPE_CHECKING:
     from sracl_cli.recipe import Recipe

@@ -41,6 +41,14 @@ from sracl_cli.training.seeding import seed_everything
 
 if TYPE_CHECKING:
     from sracl_cli.models.protocol import Backbone
+    from sracl_cli.recipe import Recipe
+
+
+def require_training(recipe: Recipe) -> None:
+    """Exit 2 for a recipe that only evaluates another run's weights (`eval.weights_from`)."""
+    if recipe.config.eval.weights_from is not None:
+        raise UsageError(f"{recipe.source.name}: eval.weights_from is set: the recipe evaluates the weights of "
+                         f"{recipe.config.eval.weights_from} and trains nothing; run `sracl eval {recipe.source}`")
 
 
 def train_experiment(exp: Experiment, console: Console, resume: bool = False) -> dict[str, float]:
