@@ -14,7 +14,7 @@ from sracl_cli.data.sequences import SequenceSamples, sequence_samples
 from sracl_cli.data.split import Split, leave_one_out
 from sracl_cli.models.protocol import BackboneSpec
 from sracl_cli.recipe import Recipe
-from sracl_cli.stages import EVAL, TRAIN, weights_file
+from sracl_cli.stages import EVAL, TRAIN, recipe_weights
 
 if TYPE_CHECKING:
     from torch import nn
@@ -43,7 +43,7 @@ class Experiment:
     @property
     def weights_file(self) -> Path:
         """The model.pt evaluation reads: train/model.pt, or its counterpart in `eval.weights_from`'s run."""
-        return weights_file(self.run_dir, self.out_dir or self.run_dir, self.recipe.config.eval.weights_from)
+        return recipe_weights(self.recipe, self.out_dir)
 
     @property
     def eval_dir(self) -> Path:

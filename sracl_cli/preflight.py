@@ -34,9 +34,7 @@ def check_all(recipe: Recipe) -> None:
     from sracl_cli.stages import EMBED, INDEX, objective_needs
 
     if recipe.config.eval.weights_from is not None:  # evaluates another run's weights: nothing else runs
-        problems = weights_problems(recipe)
-        if problems:
-            raise UsageError(*problems)
+        check_weights(recipe)
         return
     needs = objective_needs(recipe)
     problems = template_problems(recipe) + train_device_problems(recipe) + sample_mode_problems(recipe)
@@ -92,18 +90,18 @@ def sequence_backbone_problems(recipe: Recipe, n_items: int) -> list[str]:
     return []
 
 
-def weights_problems(recipe: Recipe) -> list[str]:
+def check_weights(recipe: Recipe) -> None:
     """`eval.weights_from`: every seed's weights are there, trained on this recipe's data and network."""
     from sracl_cli import layout
     from sracl_cli.manifests import recipe_sections, recorded_sections
-    from sracl_cli.stages import TRAIN, weights_file
+    from sracl_cli.stages import TRAIN, recipe_weights
 
     seeds = recipe.config.train.seeds
     folders = [layout.seed_dir(recipe.run_dir, seed) for seed in seeds] if seeds else [recipe.run_dir]
     ours = recipe_sections(recipe, TRAIN.name)
     problems = []
     for folder in folders:
-        weights = weights_file(recipe.run_dir, folder, recipe.config.eval.weights_from)
+        weights = recipe_weights(recipe, folder)
         recorded = recorded_sections(weights.parent)
         if not weights.is_file() or recorded is None:
             problems.append(f"{recipe.source.name}: eval.weights_from: {weights} (or its {layout.MANIFEST}) "
@@ -113,4 +111,5 @@ def weights_problems(recipe: Recipe) -> list[str]:
         if differ:
             problems.append(f"{recipe.source.name}: eval.weights_from: {weights.parent / layout.MANIFEST} records "
                             f"another {' and '.join(differ)} than this recipe's; its weights do not fit")
-    return problems
+    if problems:
+        raise UsageError(*problems)

@@ -41,11 +41,9 @@ def train_recipe(recipe: Recipe, console: Console, resume: bool = False) -> dict
 def evaluate_recipe(recipe: Recipe, console: Console) -> dict[str, float]:
     """`sracl eval`: re-evaluate the run's checkpoint, or every seed's (then rewrite summary.json)."""
     if recipe.config.eval.weights_from is not None:
-        from sracl_cli.preflight import weights_problems
+        from sracl_cli.preflight import check_weights
 
-        problems = weights_problems(recipe)
-        if problems:
-            raise UsageError(*problems)
+        check_weights(recipe)
     exp = Experiment.from_recipe(recipe)
     device = pick_device(recipe.config.train.device)
     if recipe.config.train.seeds:

@@ -104,7 +104,12 @@ def stage_inputs(stage: Stage, recipe: Recipe, out_dir: Path | None = None) -> l
         return data_files(recipe) + [
             path for needed in objective_needs(recipe) for path in needed.product_paths(recipe)
         ]
-    return [weights_file(recipe.run_dir, out_dir or recipe.run_dir, recipe.config.eval.weights_from)]
+    return [recipe_weights(recipe, out_dir)]
+
+
+def recipe_weights(recipe: Recipe, out_dir: Path | None = None) -> Path:
+    """The model.pt the recipe's eval stage reads for its run (or the seed run in `out_dir`)."""
+    return weights_file(recipe.run_dir, out_dir or recipe.run_dir, recipe.config.eval.weights_from)
 
 
 def weights_file(run_dir: Path, folder: Path, weights_from: Path | None = None) -> Path:

@@ -19,7 +19,7 @@ from sracl_cli.data.dataset import SequenceData
 from sracl_cli.errors import UsageError
 from sracl_cli.experiment import Experiment
 from sracl_cli.recipe import Recipe, load_recipe
-from sracl_cli.stages import weights_file
+from sracl_cli.stages import recipe_weights
 
 if TYPE_CHECKING:
     import torch
@@ -150,8 +150,7 @@ def _best_valid(recipe: Recipe, seed: int) -> float | None:
 
 def _train_manifest(recipe: Recipe, seed: int) -> Path:
     """The seed's train manifest, beside the weights it recorded (in `eval.weights_from`'s run if set)."""
-    weights = weights_file(recipe.run_dir, layout.seed_dir(recipe.run_dir, seed), recipe.config.eval.weights_from)
-    return weights.with_name(layout.MANIFEST)
+    return recipe_weights(recipe, layout.seed_dir(recipe.run_dir, seed)).with_name(layout.MANIFEST)
 
 
 def _text(value: str | int | None) -> str | None:
