@@ -177,6 +177,21 @@ def test_every_recipe_under_recipes_validates(shared_data):
         load_recipe(path)
 
 
+def test_every_shipped_evaluation_only_recipe_reads_the_run_of_the_recipe_it_extends(shared_data):
+    import tomllib
+
+    root = Path(__file__).parents[1] / "recipes"
+    checked = 0
+    for path in sorted(root.rglob("*.toml")):
+        if path.name.endswith("report.toml") or "weights_from" not in path.read_text():
+            continue
+        base = tomllib.loads(path.read_text())["extends"]
+        recipe, trained = load_recipe(path), load_recipe(path.parent / base)
+        assert recipe.config.eval.weights_from == trained.run_dir, path
+        checked += 1
+    assert checked >= 2  # the Beauty history-masked recipes
+
+
 def test_the_scientific_ablations_state_only_what_they_change(shared_data):
     folder = Path(__file__).parents[1] / "recipes" / "repro" / "scientific"
     bank = load_recipe(folder / "sracl_bank.toml").to_dict()
