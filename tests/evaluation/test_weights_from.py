@@ -90,3 +90,13 @@ def test_the_path_resolves_against_the_recipe_and_need_not_exist_yet(tmp_path):
     recipe = tmp_path / "masked.toml"
     recipe.write_text(f'extends = "{QUICKSTART}"\n[eval]\nweights_from = "runs/base"\nmask_history = true\n')
     assert load_recipe(recipe).config.eval.weights_from == tmp_path / "runs" / "base"
+
+
+@pytest.mark.slow
+def test_a_single_run_recipe_evaluates_the_other_runs_own_weights(tmp_path):
+    trained, again = tmp_path / "single", tmp_path / "again"
+    assert run_cli("train", QUICKSTART, *ONE_EPOCH, "--set", f'output.dir="{trained}"').exit_code == 0
+    result = run_cli("eval", QUICKSTART, *ONE_EPOCH, "--set", f'output.dir="{again}"', "--set",
+                     f'eval.weights_from="{trained}"')
+    assert result.exit_code == 0, result.stderr
+    assert _metrics(again) == _metrics(trained) and not (again / "train").exists()
