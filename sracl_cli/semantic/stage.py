@@ -2,7 +2,8 @@
 
 Writes `<run>/embed/items.npy` [n_items + 1, d] (row 0 = padding, zeros), `users.npy` [n_units, d]
 (float32, L2-normalised), `units.npz` (what each unit covers), `texts.jsonl` (the embedded texts, for
-inspection) and `manifest.json`.
+inspection) and `manifest.json`. Embedding goes in chunks kept as they finish (`embedded_chunks.py`): a killed
+run resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sracl_cli.data.load import load_dataset
 from sracl_cli.data.units_io import save_units
 from sracl_cli.manifests import record, write_resolved_recipe
 from sracl_cli.recipe import Recipe
+from sracl_cli.semantic.embedded_chunks import KEPT_FILE, KeptChunks, embed_in_chunks
 from sracl_cli.semantic.embedders.progress import EmbeddingProgress
 from sracl_cli.semantic.generate import SemanticTexts, generate_texts
 from sracl_cli.semantic.preflight import check_embed
@@ -39,12 +41,17 @@ def run_embed(recipe: Recipe, console: Console, dry_run: bool = False) -> dict:
     write_resolved_recipe(recipe)
     texts = generate_texts(recipe, data, console)
     started = time.perf_counter()
-    with EmbeddingProgress(console) as progress:
+    batch_size = recipe.config.embedding.batch_size
+    with EmbeddingProgress(console) as progress, KeptChunks(*_kept_where(recipe)) as kept:
         embedder = embedder_spec.build(recipe.plugins["embedding"], progress)
         texts = _fit_to_window(texts, embedder, recipe.config.embedding.user_text_window, console)
-        items, users = _embed_all(embedder, texts, recipe.config.embedding.batch_size, progress)
+        items, users = _embed_all(embedder, texts, batch_size, progress, kept)
+    if kept.recalled:
+        console.print(f"resumed: {kept.recalled:,} texts read back from the chunks an interrupted run kept",
+                      highlight=False)
     seconds = time.perf_counter() - started
     facts = _write_outputs(recipe, data, texts, items, users, embedder.name, seconds)
+    kept.remove()
     console.print(_summary(facts))
     return facts
 
@@ -66,12 +73,21 @@ def _fit_to_window(texts: SemanticTexts, embedder, keep: str, console: Console) 
     return replace(texts, unit_texts=fitted.texts, stats=stats)
 
 
-def _embed_all(embedder, texts: SemanticTexts, batch_size: int, progress) -> tuple[np.ndarray, np.ndarray]:
+def _kept_where(recipe: Recipe) -> tuple:
+    """The kept-chunks file and the identity its chunks are keyed by: what decides a text's vector."""
+    embedding = recipe.config.embedding
+    identity = {"embedder": embedding.embedder, "keys": recipe.plugins["embedding"].model_dump(mode="json"),
+                "batch_size": embedding.batch_size}
+    return EMBED.folder(recipe) / KEPT_FILE, identity
+
+
+def _embed_all(embedder, texts: SemanticTexts, batch_size: int, progress,
+               kept: KeptChunks) -> tuple[np.ndarray, np.ndarray]:
     progress.task("embed items", len(texts.item_texts) - 1)
-    item_vectors = embedder.embed(texts.item_texts[1:], batch_size)
-    items = np.vstack([np.zeros((1, embedder.dim), dtype=np.float32), item_vectors])
+    item_vectors = embed_in_chunks(embedder, texts.item_texts[1:], batch_size, kept, progress)
+    items = np.vstack([np.zeros((1, item_vectors.shape[1]), dtype=np.float32), item_vectors])
     progress.task("embed user units", len(texts.unit_texts))
-    users = embedder.embed(texts.unit_texts, batch_size)
+    users = embed_in_chunks(embedder, texts.unit_texts, batch_size, kept, progress)
     return items, users
 
 

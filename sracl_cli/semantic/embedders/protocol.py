@@ -34,6 +34,11 @@ class EmbedderSpec(PluginSpec[ConfigT]):
     build: Callable[[ConfigT, Progress | None], Embedder]
 
 
+def longest_first(texts: list[str]) -> np.ndarray:
+    """The order to batch `texts` in: longest first (stable), so that each batch pads to similar lengths."""
+    return np.argsort([-len(text) for text in texts], kind="stable")
+
+
 def in_batches(texts: list[str], batch_size: int, embed_batch: Callable[[list[str]], np.ndarray],
                progress: Progress | None) -> list[np.ndarray]:
     parts = []

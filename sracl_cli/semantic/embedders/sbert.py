@@ -24,7 +24,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from sracl_cli.errors import UsageError
-from sracl_cli.semantic.embedders.protocol import EmbedderSpec, Progress, in_batches
+from sracl_cli.semantic.embedders.protocol import EmbedderSpec, Progress, in_batches, longest_first
 from sracl_cli.vectors import l2_normalize
 
 PACKAGED_PREFIX = "packaged:"
@@ -83,8 +83,7 @@ class SentenceTransformerEmbedder:
     def embed(self, texts: list[str], batch_size: int) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        # Longest first across all batches, so each batch pads to similar lengths; restored below.
-        order = np.argsort([-len(text) for text in texts], kind="stable")
+        order = longest_first(texts)  # restored below
         ordered = [texts[i] for i in order]
         if self._pool_devices:
             encode_pooled = functools.partial(self._encode_pooled, batch_size)
