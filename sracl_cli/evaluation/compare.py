@@ -1,9 +1,10 @@
 """`sracl compare RUN_A RUN_B`: mean of each metric in both runs, relative difference, paired t-test over seeds.
 
 A run directory holds either `summary.json` (a `train.seeds` run) or `eval/metrics.json` (a single run, whose
-seed is read from its `recipe.resolved.toml`). The t-test pairs the values of the seeds both runs share, and the
-means and relative difference are taken over those seeds too (so that they agree with the test in sign); over
-every seed only when the runs share none.
+seed is read from its `recipe.resolved.toml`); a `train.seeds` run without its summary yet (seeds still training,
+or stopped) is read from the seeds it has finished, `seeds/seed-<n>/eval/metrics.json`, and says so. The t-test
+pairs the values of the seeds both runs share, and the means and relative difference are taken over those seeds
+too (so that they agree with the test in sign); over every seed only when the runs share none.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from rich.table import Table
 
+from sracl_cli import layout
 from sracl_cli.errors import UsageError
 
 if sys.version_info >= (3, 11):
@@ -32,6 +34,7 @@ class RunResult:
     path: Path
     seeds: list[int | None]
     values: dict[str, list[float]]
+    note: str | None = None  # how the values were read, when not from a finished run's own results
 
     def mean(self, metric: str) -> float:
         return float(np.mean(self.values[metric]))
@@ -46,7 +49,11 @@ def load_run(run_dir: Path) -> RunResult:
         return _from_summary(run_dir, summary)
     if single.is_file():
         return _from_single(run_dir, single)
-    raise UsageError(f"{run_dir}: not a run directory (expected {summary} or {single})")
+    finished = list(run_dir.glob(f"{layout.SEEDS_DIR}/seed-*/eval/{layout.METRICS}"))
+    if finished:
+        return _from_finished_seeds(run_dir, finished)
+    raise UsageError(f"{run_dir}: not a run directory (expected {summary}, {single} or "
+                     f"{run_dir / layout.SEEDS_DIR}/seed-<n>/eval/{layout.METRICS})")
 
 
 def compare_runs(a: RunResult, b: RunResult) -> dict:
@@ -58,6 +65,7 @@ def compare_runs(a: RunResult, b: RunResult) -> dict:
     if len(common) >= 2 and any(row["p"] is None for row in metrics.values()):
         notes.append("p is n/a where B − A is the same on every common seed")
     notes += [f"compared only the metrics both runs have; left out: {', '.join(only)}"] if only else []
+    notes += [f"{name}: {run.note}" for name, run in (("A", a), ("B", b)) if run.note]
     return {"a": str(a.path), "b": str(b.path), "seeds_a": a.seeds, "seeds_b": b.seeds,
             "common_seeds": common, "metrics": metrics, "notes": notes}
 
@@ -116,6 +124,22 @@ def _from_single(run_dir: Path, path: Path) -> RunResult:
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise UsageError(f"{path}: not a sracl metrics.json (expected metrics): {error!r}") from None
     return RunResult(run_dir, [_single_run_seed(run_dir)], values)
+
+
+def _from_finished_seeds(run_dir: Path, files: list[Path]) -> RunResult:
+    """The seeds of a `train.seeds` run that have test metrics, in seed order, before its summary exists."""
+    by_seed = {}
+    for path in files:
+        name = path.parent.parent.name.removeprefix("seed-")
+        if name.lstrip("-").isdigit():
+            by_seed[int(name)] = _from_single(run_dir, path).values
+    if not by_seed:
+        raise UsageError(f"{run_dir}: no seeds/seed-<n>/eval/{layout.METRICS} names a seed")
+    seeds = sorted(by_seed)
+    shared = set.intersection(*(set(values) for values in by_seed.values()))
+    values = {name: [by_seed[seed][name][0] for seed in seeds] for name in by_seed[seeds[0]] if name in shared}
+    note = f"no {layout.SUMMARY} yet: the {len(seeds)} finished seed(s) {', '.join(map(str, seeds))}"
+    return RunResult(run_dir, list(seeds), values, note)
 
 
 def _single_run_seed(run_dir: Path) -> int | None:

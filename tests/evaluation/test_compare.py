@@ -77,6 +77,23 @@ def test_a_run_against_itself_has_no_p(tmp_path):
     assert "n/a" in result.stdout and "p is n/a where B − A is the same on every common seed" in result.stdout
 
 
+def test_a_seeds_run_without_its_summary_is_read_from_its_finished_seeds(tmp_path):
+    a = _summary_run(tmp_path / "a", A)
+    b = tmp_path / "b"
+    for seed in (3, 1):  # seed 2 is still training: no metrics yet
+        _single_run(b / "seeds" / f"seed-{seed}", B[seed], seed=None)
+    (b / "seeds" / "seed-2" / "train").mkdir(parents=True)
+    run = load_run(b)
+    assert run.seeds == [1, 3] and run.values == {"hr@10": [0.13, 0.12]}
+    assert run.note == "no summary.json yet: the 2 finished seed(s) 1, 3"
+    result = run_cli("compare", a, b)
+    assert result.exit_code == 0, result.stderr
+    comparison = compare_runs(load_run(a), run)
+    assert comparison["common_seeds"] == [1, 3]
+    assert comparison["metrics"]["hr@10"]["mean_b"] == pytest.approx(0.125)
+    assert "B: no summary.json yet: the 2 finished seed(s) 1, 3" in result.stdout
+
+
 def test_a_missing_run_names_the_files_it_expected(tmp_path):
     a = _summary_run(tmp_path / "a", A)
     result = run_cli("compare", a, tmp_path / "nope")
