@@ -8,7 +8,7 @@ from rich.console import Console
 from semantic_helpers import cut_quickstart, data_section, write_recipe
 
 from minilm_vectors import minilm, quickstart_titles
-from sracl_cli.errors import RunFailure
+from sracl_cli.errors import RunFailure, UsageError
 from sracl_cli.recipe import load_recipe
 from sracl_cli.semantic.embedded_chunks import CHUNK_BATCHES, KEPT_FILE, KeptChunks, embed_in_chunks
 from sracl_cli.semantic.embedders.sbert import SentenceTransformerEmbedder
@@ -102,3 +102,9 @@ def test_the_embed_stage_resumes_after_a_failure_and_cleans_up(tmp_path, monkeyp
                                       np.load(tmp_path / "clean" / "embed" / name))
     assert not list((tmp_path / "resumed" / "embed").glob(f"{KEPT_FILE}*"))
     assert not list((tmp_path / "clean" / "embed").glob(f"{KEPT_FILE}*"))
+
+
+def test_a_damaged_file_is_named_with_what_to_do(tmp_path):
+    (tmp_path / KEPT_FILE).write_bytes(b"not a database at all, " * 100)
+    with pytest.raises(UsageError, match=f"{KEPT_FILE}: the kept embedding chunks cannot be read .*delete the file"):
+        KeptChunks(tmp_path / KEPT_FILE, IDENTITY)
