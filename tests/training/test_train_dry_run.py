@@ -86,7 +86,7 @@ def _estimate_repro():
 def test_the_repro_suite_is_every_recipe_its_report_specs_name():
     found = _estimate_repro().suite_recipes(REPO / "recipes" / "repro")
     names = sorted(str(path.relative_to(REPO / "recipes" / "repro")) for path in found)
-    assert len(names) == len(set(names)) == 29
+    assert len(names) == len(set(names)) == 30
     assert "scientific/common.toml" not in names and "beauty/none.toml" in names  # a base is not a run
     assert "scientific/ablation_uniform.toml" in names and "local_llm/llm.toml" in names
     assert "scientific/sracl_bank_sequence.toml" in names  # named by sequence.report.toml
